@@ -1,0 +1,27 @@
+#include "store/reader_pool.hpp"
+
+namespace suda::store {
+
+reader_pool::reader_pool(database& db, unsigned threads) : db_(db), pool_(threads) {}
+
+reader_pool::~reader_pool() { stop(); }
+
+void reader_pool::stop() { pool_.join(); }
+
+reader_pool::lease::lease(reader_pool& o) : owner(o) {
+  {
+    std::lock_guard lock(owner.mutex_);
+    if (!owner.idle_.empty()) {
+      conn = std::move(owner.idle_.back());
+      owner.idle_.pop_back();
+    }
+  }
+  if (!conn) conn = owner.db_.connect();
+}
+
+reader_pool::lease::~lease() {
+  std::lock_guard lock(owner.mutex_);
+  owner.idle_.push_back(std::move(conn));
+}
+
+}  // namespace suda::store

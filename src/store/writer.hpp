@@ -1,0 +1,100 @@
+#pragma once
+// The writer: one thread that owns the write connection. Everything that changes the database is queued
+// here. Consecutive message appends are committed together in one transaction (group commit): under load
+// a single fsync covers hundreds of messages, and each caller resumes only after the commit that holds
+// its message returned — an acknowledged message is on disk.
+//
+// The queue is bounded: past `max_queue` jobs, new jobs fail at once with errc::unavailable instead of
+// growing memory. stop() refuses new jobs, finishes every queued one, then joins the thread.
+#include "core/completion.hpp"
+#include "core/error.hpp"
+#include "store/store.hpp"
+
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <type_traits>
+
+namespace suda::store {
+
+class writer {
+ public:
+  struct options {
+    std::size_t max_queue = 65536;   // jobs waiting; past this, jobs fail with errc::unavailable
+    std::size_t max_batch = 4096;    // messages committed in one transaction at most
+  };
+
+  writer(database& db, options opts);
+  explicit writer(database& db) : writer(db, options{}) {}
+  ~writer();
+  writer(const writer&) = delete;
+  writer& operator=(const writer&) = delete;
+
+  // Appends one message; resumes after the transaction holding it committed.
+  boost::asio::awaitable<core::result<append_result>> append(new_message message);
+
+  // Runs `fn(connection&)` on the writer thread, in queue order, and returns its value. Exceptions thrown by
+  // fn propagate to the awaiting coroutine.
+  template <class Fn>
+  auto run(Fn fn) -> boost::asio::awaitable<std::invoke_result_t<Fn&, connection&>> {
+    using value_type = std::invoke_result_t<Fn&, connection&>;
+    return boost::asio::async_initiate<const boost::asio::use_awaitable_t<>,
+                                       void(std::exception_ptr, value_type)>(
+        [this, fn = std::move(fn)](auto handler) mutable {
+          auto done = std::make_shared<core::remote_completion<value_type>>(std::move(handler));
+          enqueue_task([fn = std::move(fn), done](connection* conn, std::exception_ptr refused) mutable {
+            if (refused) return done->complete(refused, value_type{});
+            try {
+              done->complete(nullptr, fn(*conn));
+            } catch (...) {
+              done->complete(std::current_exception(), value_type{});
+            }
+          });
+        },
+        boost::asio::use_awaitable);
+  }
+
+  // Stops accepting jobs, commits everything queued, joins the thread. Idempotent.
+  void stop();
+
+  // Counters for logs and benchmarks.
+  std::size_t batches_committed() const noexcept;
+  std::size_t messages_committed() const noexcept;
+
+ private:
+  // A queued unit of work. A task gets the connection, or a non-null `refused` when the writer is stopped.
+  using task = std::function<void(connection*, std::exception_ptr refused)>;
+  struct append_job {
+    new_message message;
+    std::shared_ptr<core::remote_completion<core::result<append_result>>> done;
+  };
+  struct job {
+    std::unique_ptr<append_job> append;  // either an append...
+    task generic;                        // ...or a generic task
+  };
+
+  void enqueue_task(task t);
+  void enqueue(job j);
+  void run_loop();
+  void commit_appends(std::vector<append_job>& batch);
+
+  options options_;
+  std::unique_ptr<connection> connection_;
+  std::mutex mutex_;  // guards queue_ and stopping_; never held while a job runs
+  std::condition_variable wake_;
+  std::deque<job> queue_;
+  bool stopping_ = false;
+  std::atomic<std::size_t> batches_{0};
+  std::atomic<std::size_t> messages_{0};
+  std::thread thread_;
+};
+
+}  // namespace suda::store
