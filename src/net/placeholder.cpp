@@ -1,1 +1,1 @@
-// placeholder until the net layer lands
+// placeholder until the API lands
