@@ -1,0 +1,62 @@
+# Shared by scripts/run and scripts/test: install what is missing, build what is stale.
+# Every install step the project needs lives here, so a fresh Debian 12 machine (as root) needs nothing else.
+set -euo pipefail
+
+SUDA_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+JOBS="${SUDA_JOBS:-$(nproc)}"
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+# The Debian packages to build and run suda.
+BUILD_PACKAGES=(
+  g++ cmake ninja-build ccache pkg-config git ca-certificates
+  libboost1.81-all-dev libboost-json1.81-dev libboost-url1.81-dev
+  libsqlite3-dev libsodium-dev libvips-dev libpq-dev libhiredis-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+)
+
+# Installs the Debian packages given that are not installed yet (apt-get update only when needed).
+ensure_packages() {
+  local missing=()
+  for pkg in "$@"; do
+    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+      missing+=("$pkg")
+    fi
+  done
+  if ((${#missing[@]})); then
+    log "installing: ${missing[*]}"
+    local sudo=""
+    [[ $(id -u) -eq 0 ]] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+}
+
+# Node.js (20 or newer, for the web UI build and the functional tests). Debian's nodejs package is used when
+# no node is installed.
+ensure_node() {
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    ensure_packages nodejs npm
+  fi
+}
+
+# Configures and builds the C++ tree in $1 with extra CMake arguments; only stale targets are rebuilt.
+build_cpp() {
+  local dir="$1"; shift
+  export CCACHE_DIR="${CCACHE_DIR:-$SUDA_ROOT/.cache/ccache}"
+  # Precompiled headers are cacheable only with these relaxations (ccache manual, "Precompiled headers").
+  export CCACHE_SLOPPINESS="pch_defines,time_macros,include_file_mtime,include_file_ctime"
+  if [[ ! -f "$dir/build.ninja" ]]; then
+    cmake -S "$SUDA_ROOT" -B "$dir" -G Ninja "$@" >/dev/null
+  fi
+  cmake --build "$dir" -j "$JOBS"
+}
+
+# Builds the web UI into web/dist when its sources exist (npm ci from the committed lockfile).
+build_web() {
+  if [[ -f "$SUDA_ROOT/web/package.json" ]]; then
+    ensure_node
+    log "building the web UI"
+    (cd "$SUDA_ROOT/web" && { [[ -d node_modules ]] || npm ci --no-audit --no-fund --loglevel=error; } && npm run build --silent)
+  fi
+}

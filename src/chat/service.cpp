@@ -1,0 +1,351 @@
+#include "chat/service.hpp"
+
+#include "chat/avatar_image.hpp"
+#include "chat/json.hpp"
+#include "chat/password.hpp"
+#include "chat/validation.hpp"
+#include "core/clock.hpp"
+#include "core/ids.hpp"
+#include "core/log.hpp"
+#include "core/offload.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <sodium.h>
+
+#include <algorithm>
+
+namespace suda::chat {
+namespace asio = boost::asio;
+using core::bad_request;
+using core::errc;
+using core::make_error;
+
+namespace {
+
+core::error invalid_credentials() {
+  return make_error(errc::unauthorized, "invalid_credentials", "The email or password is incorrect");
+}
+
+core::error no_such_user() { return core::not_found("No such user"); }
+core::error no_such_room() { return core::not_found("No such room"); }
+
+std::string lowercase_ascii(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+// The user list's paging cursor: base64url("<display name>\n<id>"), opaque to clients.
+std::string encode_cursor(const store::user_record& last) {
+  std::string raw = last.display_name + "\n" + last.id;
+  std::string out(sodium_base64_ENCODED_LEN(raw.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
+  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(raw.data()), raw.size(),
+                    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  out.resize(out.find('\0'));
+  return out;
+}
+
+std::optional<std::pair<std::string, std::string>> decode_cursor(std::string_view cursor) {
+  if (cursor.empty() || cursor.size() > 512) return std::nullopt;
+  std::string raw(cursor.size(), '\0');
+  std::size_t length = 0;
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(raw.data()), raw.size(), cursor.data(), cursor.size(),
+                        nullptr, &length, nullptr, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+    return std::nullopt;
+  raw.resize(length);
+  auto newline = raw.rfind('\n');
+  if (newline == std::string::npos || !core::is_uuid(std::string_view(raw).substr(newline + 1))) return std::nullopt;
+  return std::pair{raw.substr(0, newline), raw.substr(newline + 1)};
+}
+
+// The avatar version: a short random hex string, so each upload gets a new, cacheable URL.
+std::string new_avatar_version() { return core::new_token().substr(0, 12); }
+
+}  // namespace
+
+service::service(store::writer& writer, store::reader_pool& readers, asio::thread_pool& cpu, bus::bus& bus,
+                 service_options options)
+    : writer_(writer),
+      readers_(readers),
+      cpu_(cpu),
+      bus_(bus),
+      options_(options),
+      login_per_ip_(options.login_per_ip_per_minute),
+      login_per_account_(options.login_per_account_per_minute) {}
+
+std::string service::room_channel(std::string_view room_id) { return "room:" + std::string(room_id); }
+
+// ---------------------------------------------------------------------------------------------------------
+// Accounts and sessions
+
+task<account> service::sign_up(std::string email_in, std::string password_in) {
+  auto email = validate_email(email_in);
+  if (!email) co_return email.error();
+  auto password = validate_password(password_in);
+  if (!password) co_return password.error();
+
+  std::string hash = co_await core::offload(cpu_.get_executor(), [p = *password] { return hash_password(p); });
+  store::new_user user{core::new_uuid(), *email, std::move(hash), default_display_name(*email), core::now_ms()};
+  auto created = co_await writer_.run([user](store::connection& c) { return c.create_user(user); });
+  if (!created) co_return created.error();
+  core::log::info("chat", "new account ", created->id);
+  co_return account{*created, *email};
+}
+
+task<login_result> service::log_in(std::string email, std::string password, std::string remote_ip) {
+  const auto now = core::now_ms();
+  // Both limits are checked before any work, and an attempt counts against both, successful or not.
+  const bool ip_ok = login_per_ip_.try_acquire(remote_ip, now);
+  const bool account_ok = login_per_account_.try_acquire(lowercase_ascii(core::trim(email)), now);
+  if (!ip_ok || !account_ok)
+    co_return make_error(errc::rate_limited, "rate_limited", "Too many login attempts; try again in a minute");
+  if (password.size() > max_password_bytes) co_return invalid_credentials();
+
+  auto credentials = co_await readers_.run(
+      [e = std::string(core::trim(email))](store::connection& c) { return c.find_credentials(e); });
+  // An unknown email costs one Argon2id verification too, so timing does not tell which accounts exist.
+  bool ok = co_await core::offload(cpu_.get_executor(), [credentials, password] {
+    if (!credentials) {
+      verify_against_dummy(password);
+      return false;
+    }
+    return verify_password(credentials->password_hash, password);
+  });
+  if (!ok) co_return invalid_credentials();
+
+  std::string token = core::new_token();
+  const auto expires = now + std::chrono::duration_cast<std::chrono::milliseconds>(options_.session_lifetime).count();
+  auto me = co_await writer_.run([hash = core::hash_token(token), id = credentials->user_id, now,
+                                  expires](store::connection& c) {
+    c.create_session(hash, id, now, expires);
+    return c.find_user(id);
+  });
+  if (!me) co_return invalid_credentials();  // the account was deleted in the meantime
+  auto email_of = co_await readers_.run([id = me->id](store::connection& c) { return c.find_email(id); });
+  co_return login_result{std::move(token), account{*me, email_of.value_or("")}, options_.session_lifetime};
+}
+
+task<bool> service::log_out(std::string token) {
+  co_await writer_.run([hash = core::hash_token(token)](store::connection& c) {
+    c.delete_session(hash);
+    return true;
+  });
+  co_return true;
+}
+
+task<std::string> service::authenticate(std::string token) {
+  if (token.empty() || token.size() > 256) co_return core::unauthorized("Log in first");
+  auto user_id = co_await readers_.run([hash = core::hash_token(token), now = core::now_ms()](store::connection& c) {
+    return c.find_session_user(hash, now);
+  });
+  if (!user_id) co_return core::unauthorized("Log in first");
+  co_return *user_id;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Profiles and the user list
+
+task<account> service::me(std::string user_id) {
+  auto found = co_await readers_.run([user_id](store::connection& c) {
+    return std::pair{c.find_user(user_id), c.find_email(user_id)};
+  });
+  if (!found.first || !found.second) co_return core::unauthorized("Log in first");
+  co_return account{*found.first, *found.second};
+}
+
+task<store::user_record> service::user(std::string user_id) {
+  if (!core::is_uuid(user_id)) co_return no_such_user();
+  auto found = co_await readers_.run([user_id](store::connection& c) { return c.find_user(user_id); });
+  if (!found) co_return no_such_user();
+  co_return *found;
+}
+
+task<user_page> service::users(std::string query, std::optional<std::string> cursor, int limit) {
+  std::string q(core::trim(query));
+  if (q.size() > 254 || !core::is_valid_utf8(q)) co_return bad_request("invalid_query", "The search is too long");
+  std::optional<std::pair<std::string, std::string>> after;
+  if (cursor) {
+    after = decode_cursor(*cursor);
+    if (!after) co_return bad_request("invalid_cursor", "The cursor is not valid");
+  }
+  // Ask for one more than the page, to know whether there is a next page.
+  auto rows = co_await readers_.run([q, after, limit](store::connection& c) {
+    return c.list_users(q, after ? std::optional(after->first) : std::nullopt,
+                        after ? std::optional(after->second) : std::nullopt, limit + 1);
+  });
+  user_page page;
+  if (static_cast<int>(rows.size()) > limit) {
+    rows.resize(static_cast<std::size_t>(limit));
+    page.next_cursor = encode_cursor(rows.back());
+  }
+  page.users = std::move(rows);
+  co_return page;
+}
+
+task<account> service::rename(std::string user_id, std::string display_name) {
+  auto name = validate_display_name(display_name);
+  if (!name) co_return name.error();
+  auto updated = co_await writer_.run([user_id, name = *name](store::connection& c) {
+    return c.update_display_name(user_id, name, core::now_ms());
+  });
+  if (!updated) co_return core::unauthorized("Log in first");
+  co_return co_await me(user_id);
+}
+
+task<account> service::set_avatar(std::string user_id, std::string image_bytes) {
+  auto images = co_await core::offload(cpu_.get_executor(),
+                                       [bytes = std::move(image_bytes)] { return make_avatar_images(bytes); });
+  if (!images) co_return images.error();
+  auto updated = co_await writer_.run([user_id, images = std::move(*images)](store::connection& c) {
+    return c.set_avatar(user_id, new_avatar_version(), images.webp_256, images.webp_64, core::now_ms());
+  });
+  if (!updated) co_return core::unauthorized("Log in first");
+  co_return co_await me(user_id);
+}
+
+task<store::avatar_record> service::avatar(std::string user_id, int size) {
+  if (!core::is_uuid(user_id)) co_return no_such_user();
+  auto found = co_await readers_.run([user_id, size](store::connection& c) { return c.find_avatar(user_id, size); });
+  if (!found) co_return core::not_found("No avatar");
+  co_return std::move(*found);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Rooms
+
+task<room_view> service::load_room(std::string room_id) {
+  auto loaded = co_await readers_.run([room_id](store::connection& c) {
+    return std::pair{c.find_room(room_id), c.room_members(room_id)};
+  });
+  if (!loaded.first) co_return no_such_room();
+  co_return room_view{std::move(*loaded.first), std::move(loaded.second)};
+}
+
+task<store::room_record> service::require_member(const std::string& user_id, const std::string& room_id) {
+  if (!core::is_uuid(room_id)) co_return no_such_room();
+  auto found = co_await readers_.run([user_id, room_id](store::connection& c) {
+    return std::pair{c.find_room(room_id), c.membership(room_id, user_id)};
+  });
+  if (!found.first) co_return no_such_room();
+  if (!found.second) co_return core::forbidden("You are not a member of this room");
+  co_return std::move(*found.first);
+}
+
+task<room_view> service::create_room(std::string user_id, std::string title, std::vector<std::string> member_ids) {
+  auto valid_title = validate_title(title);
+  if (!valid_title) co_return valid_title.error();
+  if (member_ids.size() > 1000) co_return bad_request("too_many_members", "At most 1000 members at creation");
+  std::sort(member_ids.begin(), member_ids.end());
+  member_ids.erase(std::unique(member_ids.begin(), member_ids.end()), member_ids.end());
+  std::erase(member_ids, user_id);
+  for (const auto& id : member_ids)
+    if (!core::is_uuid(id)) co_return bad_request("unknown_user", "No such user: " + id);
+  auto room = co_await writer_.run(
+      [user_id, title = *valid_title, member_ids](store::connection& c) -> core::result<store::room_record> {
+        for (const auto& id : member_ids)
+          if (!c.find_user(id)) return bad_request("unknown_user", "No such user: " + id);
+        return c.create_group_room(core::new_uuid(), title, user_id, member_ids, core::now_ms());
+      });
+  if (!room) co_return room.error();
+  co_return co_await load_room(room->id);
+}
+
+task<std::pair<room_view, bool>> service::open_direct(std::string user_id, std::string other_id) {
+  if (other_id == user_id) co_return bad_request("self_direct", "You cannot open a direct chat with yourself");
+  if (!core::is_uuid(other_id)) co_return no_such_user();
+  auto opened = co_await writer_.run(
+      [user_id, other_id](store::connection& c) -> core::result<std::pair<store::room_record, bool>> {
+        if (!c.find_user(other_id)) return no_such_user();
+        std::string new_id = core::new_uuid();
+        auto room = c.get_or_create_direct_room(new_id, user_id, other_id, core::now_ms());
+        return std::pair{room, room.id == new_id};
+      });
+  if (!opened) co_return opened.error();
+  auto view = co_await load_room(opened->first.id);
+  if (!view) co_return view.error();
+  co_return std::pair{std::move(*view), opened->second};
+}
+
+task<std::vector<store::room_summary>> service::my_rooms(std::string user_id) {
+  co_return co_await readers_.run([user_id](store::connection& c) { return c.rooms_of_user(user_id); });
+}
+
+task<room_view> service::room(std::string user_id, std::string room_id) {
+  auto room = co_await require_member(user_id, room_id);
+  if (!room) co_return room.error();
+  co_return co_await load_room(room_id);
+}
+
+task<room_view> service::invite(std::string user_id, std::string room_id, std::string invitee_id) {
+  auto room = co_await require_member(user_id, room_id);
+  if (!room) co_return room.error();
+  if (room->kind == store::room_kind::direct)
+    co_return bad_request("direct_room", "A direct chat has exactly two members; create a group instead");
+  if (!core::is_uuid(invitee_id)) co_return no_such_user();
+  auto added = co_await writer_.run([room_id, invitee_id](store::connection& c) -> core::result<bool> {
+    if (!c.find_user(invitee_id)) return no_such_user();
+    return c.add_member(room_id, invitee_id, store::member_role::member, core::now_ms());
+  });
+  if (!added) co_return added.error();
+  co_return co_await load_room(room_id);
+}
+
+task<bool> service::leave(std::string user_id, std::string room_id) {
+  auto room = co_await require_member(user_id, room_id);
+  if (!room) co_return room.error();
+  co_return co_await writer_.run([room_id, user_id](store::connection& c) { return c.remove_member(room_id, user_id); });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Messages
+
+task<posted_message> service::post(std::string user_id, std::string room_id, std::string body,
+                                   std::optional<std::string> client_msg_id) {
+  if (!core::is_uuid(room_id)) co_return no_such_room();
+  auto text = validate_message(body);
+  if (!text) co_return text.error();
+  if (client_msg_id) {
+    auto id = validate_client_msg_id(*client_msg_id);
+    if (!id) co_return id.error();
+  }
+  // Membership is checked inside the writer's transaction, so a user who just left cannot slip a message in.
+  auto appended = co_await writer_.append(
+      store::new_message{core::new_uuid(), room_id, user_id, std::move(*text), client_msg_id, core::now_ms()});
+  if (!appended) co_return appended.error();
+  switch (appended->status) {
+    case store::append_status::no_room: co_return no_such_room();
+    case store::append_status::not_member: co_return core::forbidden("You are not a member of this room");
+    case store::append_status::duplicate: co_return posted_message{std::move(appended->message), false};
+    case store::append_status::stored: break;
+  }
+  // Committed: only now may anyone see it.
+  boost::json::object event;
+  event["event"] = "message";
+  event["data"] = message_json(appended->message);
+  bus_.publish(room_channel(room_id), std::make_shared<const std::string>(boost::json::serialize(event)));
+  co_return posted_message{std::move(appended->message), true};
+}
+
+task<history_page> service::history(std::string user_id, std::string room_id, std::optional<std::int64_t> before,
+                                    int limit) {
+  auto room = co_await require_member(user_id, room_id);
+  if (!room) co_return room.error();
+  auto rows = co_await readers_.run(
+      [room_id, before, limit](store::connection& c) { return c.history(room_id, before, limit + 1); });
+  history_page page;
+  page.has_more = static_cast<int>(rows.size()) > limit;
+  if (page.has_more) rows.resize(static_cast<std::size_t>(limit));
+  page.messages = std::move(rows);
+  co_return page;
+}
+
+task<std::int64_t> service::mark_read(std::string user_id, std::string room_id, std::int64_t seq) {
+  if (!core::is_uuid(room_id)) co_return no_such_room();
+  if (seq < 0) co_return bad_request("invalid_seq", "seq must not be negative");
+  auto stored = co_await writer_.run(
+      [room_id, user_id, seq](store::connection& c) { return c.mark_read(room_id, user_id, seq); });
+  if (!stored) co_return core::forbidden("You are not a member of this room");
+  co_return *stored;
+}
+
+}  // namespace suda::chat

@@ -1,0 +1,40 @@
+#include "core/config.hpp"
+
+#include <gtest/gtest.h>
+
+namespace suda::core {
+
+TEST(Config, DefaultsServeLocalhost8080WithSqliteUnderData) {
+  const char* argv[] = {"suda"};
+  auto cfg = parse_config(1, argv);
+  ASSERT_TRUE(cfg);
+  EXPECT_EQ(cfg->listen_host, "127.0.0.1");
+  EXPECT_EQ(cfg->listen_port, 8080);
+  EXPECT_EQ(cfg->database_url(), "sqlite:./data/suda.db");
+}
+
+TEST(Config, FlagsOverrideDefaults) {
+  const char* argv[] = {"suda", "--listen", "0.0.0.0:9000", "--data-dir", "/tmp/x", "--login-rate-ip", "5"};
+  auto cfg = parse_config(7, argv);
+  ASSERT_TRUE(cfg);
+  EXPECT_EQ(cfg->listen_host, "0.0.0.0");
+  EXPECT_EQ(cfg->listen_port, 9000);
+  EXPECT_EQ(cfg->database_url(), "sqlite:/tmp/x/suda.db");
+  EXPECT_EQ(cfg->login_per_ip_per_minute, 5u);
+}
+
+TEST(Config, RejectsAMalformedListenAddress) {
+  for (const char* bad : {"8080", "host:", "host:99999", ":80"}) {
+    const char* argv[] = {"suda", "--listen", bad};
+    EXPECT_FALSE(parse_config(3, argv)) << bad;
+  }
+}
+
+TEST(Config, RejectsUnknownFlags) {
+  const char* argv[] = {"suda", "--no-such-flag"};
+  auto cfg = parse_config(2, argv);
+  ASSERT_FALSE(cfg);
+  EXPECT_EQ(cfg.error().code, "bad_option");
+}
+
+}  // namespace suda::core
