@@ -4,8 +4,7 @@
 
 #include <vips/vips.h>
 
-#include <array>
-#include <cstring>
+#include <algorithm>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -219,8 +218,11 @@ core::result<avatar_images> make_avatar_images(std::string_view bytes) {
     return core::internal_error("the avatar could not be resized");
   }
 
+  // thumbnail_image rather than a plain resize: it premultiplies alpha, so transparent edges do not
+  // bleed dark fringes. The source is already upright, hence no_rotate.
   VipsImage* raw_small = nullptr;
-  if (vips_resize(large.get(), &raw_small, static_cast<double>(small_size) / large_size, nullptr) != 0) {
+  if (vips_thumbnail_image(large.get(), &raw_small, small_size, "height", small_size, "crop",
+                           VIPS_INTERESTING_CENTRE, "no_rotate", TRUE, nullptr) != 0) {
     const std::string reason = take_vips_error();
     core::log::error(log_component, "resize to ", small_size, " failed: ", reason);
     return core::internal_error("the avatar could not be resized");
