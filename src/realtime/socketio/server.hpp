@@ -1,0 +1,101 @@
+#pragma once
+// The Socket.IO v5 server on top of Engine.IO: namespaces, CONNECT with an `auth` payload (and an async
+// authorization step), EVENT/ACK in both directions, BINARY_EVENT/BINARY_ACK with attachments,
+// CONNECT_ERROR, DISCONNECT. It knows nothing of chat; suda's chat events and suda-echo are built on it.
+//
+// Threads: a socket's handlers run on its Engine.IO connection's strand, one at a time. emit() and
+// disconnect() may be called from any thread.
+#include "realtime/engineio/server.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/array.hpp>
+#include <boost/json/value.hpp>
+
+#include <any>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace suda::realtime::socketio {
+
+// Arguments of an event or ack: JSON values where binary blobs appear as {"_placeholder":true,"num":i}
+// and the blobs themselves in `attachments` (the wire form; see socketio/binary.hpp).
+struct arguments {
+  boost::json::array values;
+  std::vector<std::string> attachments;
+};
+
+class socket;
+
+// Answers an event that asked for an acknowledgement. Empty (operator bool false) when none was asked.
+// Call at most once, from any thread.
+using ack_sender = std::function<void(arguments)>;
+
+// One client's connection to one namespace.
+class socket : public std::enable_shared_from_this<socket> {
+ public:
+  virtual ~socket() = default;
+  virtual const std::string& id() const noexcept = 0;       // the Socket.IO socket id (not the Engine.IO sid)
+  virtual const std::string& nsp() const noexcept = 0;
+  virtual const boost::json::value& auth() const noexcept = 0;  // the CONNECT payload ({} when none)
+  virtual const engineio::connection_info& info() const noexcept = 0;
+
+  // Emits an event to this client. Thread-safe, never blocks; false when the socket is gone.
+  virtual bool emit(std::string_view event, arguments args) = 0;
+  // Sends a pre-encoded EVENT (see socketio/packet.hpp encode_event, wrapped as an engineio frame): the
+  // fan-out path, where the same bytes go to many sockets.
+  virtual bool send_encoded(const engineio::frame& packet) = 0;
+
+  // Handlers for client events; set them in the namespace's connection handler. `on_any` gets events
+  // with no specific handler.
+  using event_handler = std::function<void(arguments args, ack_sender ack)>;
+  virtual void on(std::string event, event_handler handler) = 0;
+  virtual void on_any(std::function<void(std::string_view event, arguments args, ack_sender ack)> handler) = 0;
+  // Once, when the socket leaves the namespace (client DISCONNECT, transport close, server disconnect).
+  virtual void on_disconnect(std::function<void(std::string_view reason)> handler) = 0;
+
+  // Sends DISCONNECT for this namespace and forgets the socket.
+  virtual void disconnect() = 0;
+
+  std::any data;  // for the layer above (e.g. the signed-in user); touched only on the socket's strand
+};
+
+// Decides on CONNECT: nullopt accepts; a string refuses with CONNECT_ERROR {"message": <string>}.
+using authorizer = std::function<boost::asio::awaitable<std::optional<std::string>>(socket&)>;
+using connection_handler = std::function<void(std::shared_ptr<socket>)>;
+
+struct namespace_options {
+  authorizer authorize;             // may be empty: accept all
+  connection_handler on_connection; // after a successful CONNECT: set handlers, join rooms, emit
+};
+
+struct server_options {
+  std::size_t max_attachments = 10;
+  std::size_t max_attachment_bytes = 1 << 20;
+  std::chrono::milliseconds connect_timeout{45000};  // an Engine.IO connection must CONNECT a namespace by then
+};
+
+class server {
+ public:
+  explicit server(server_options options);
+  ~server();
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
+
+  // Registers a namespace ("/" or "/custom"); CONNECT to an unregistered one gets CONNECT_ERROR
+  // {"message":"Invalid namespace"}. Call before serving.
+  void add_namespace(std::string name, namespace_options options);
+
+  // Takes a new Engine.IO connection: pass this as (or call it from) the Engine.IO server's connection
+  // handler, e.g. engineio::server eio(ioc, opts, [&sio](auto s) { sio.accept(std::move(s)); });
+  void accept(std::shared_ptr<engineio::socket> connection);
+
+ private:
+  struct impl;
+  std::shared_ptr<impl> impl_;
+};
+
+}  // namespace suda::realtime::socketio
