@@ -1,7 +1,7 @@
 #pragma once
 // The domain's error vocabulary. Expected failures (bad input, missing rights, unknown ids) are values of
 // `core::error` carried in `core::result<T>`; exceptions are for surprises and abort one request only.
-// The HTTP layer maps `errc` to a status code in one place (net/http/error_response.cpp); Socket.IO acks
+// The HTTP layer maps `errc` to a status code in one place (net/http/responses.cpp); Socket.IO acks
 // carry the same {code, message} pair.
 #include <boost/system/result.hpp>
 #include <boost/assert/source_location.hpp>

@@ -51,6 +51,8 @@ response json_response(const request& req, status code, const boost::json::value
   res.set(beast_http::field::content_type, "application/json; charset=utf-8");
   res.body() = boost::json::serialize(body);
   res.prepare_payload();
+  // A HEAD answer has the headers of the GET answer (Content-Length included) and no body.
+  if (req.method() == verb::head) res.body().clear();
   return res;
 }
 
@@ -66,7 +68,9 @@ response error_response(const request& req, const core::error& err) {
 response empty_response(const request& req, status code) {
   response res{code, req.version()};
   set_common_headers(res, req);
-  res.prepare_payload();  // Content-Length: 0, or none at all for 204 and 304
+  res.prepare_payload();
+  // RFC 9110 8.6: no Content-Length on a 204 (beast would write "0"); a 304's would describe the cached body.
+  if (code == status::no_content || code == status::not_modified) res.erase(beast_http::field::content_length);
   return res;
 }
 

@@ -1,5 +1,7 @@
 #include "net/http/types.hpp"
 
+#include "net/http/cookies.hpp"
+
 #include <boost/beast/http/field.hpp>
 #include <boost/url/parse.hpp>
 
@@ -59,8 +61,8 @@ std::optional<std::string> request_context::query(std::string_view name) const {
 
 std::optional<std::string> request_context::session_token() const {
   // A client that sends a bearer token means it; a cookie of the same browser is only the fallback.
-  for (const auto& field : req.equal_range(beast_http::field::authorization)) {
-    std::string_view value = trim_spaces(field.value());
+  for (auto [it, end] = req.equal_range(beast_http::field::authorization); it != end; ++it) {
+    std::string_view value = trim_spaces(it->value());
     constexpr std::string_view scheme = "Bearer";
     if (value.size() > scheme.size() && iequals(value.substr(0, scheme.size()), scheme) &&
         (value[scheme.size()] == ' ' || value[scheme.size()] == '\t')) {
@@ -68,15 +70,15 @@ std::optional<std::string> request_context::session_token() const {
       if (!token.empty()) return std::string(token);
     }
   }
-  auto from_cookie = cookie("suda_session");
+  auto from_cookie = cookie(session_cookie_name);
   if (from_cookie && from_cookie->empty()) return std::nullopt;
   return from_cookie;
 }
 
 std::optional<std::string> request_context::cookie(std::string_view name) const {
   // HTTP/1.1 clients send one Cookie header, but HTTP/2 gateways may split it into several.
-  for (const auto& field : req.equal_range(beast_http::field::cookie)) {
-    if (auto value = find_cookie(field.value(), name)) return value;
+  for (auto [it, end] = req.equal_range(beast_http::field::cookie); it != end; ++it) {
+    if (auto value = find_cookie(it->value(), name)) return value;
   }
   return std::nullopt;
 }
