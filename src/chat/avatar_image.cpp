@@ -1,13 +1,13 @@
 #include "chat/avatar_image.hpp"
 
-#include "core/log.hpp"
-
 #include <vips/vips.h>
 
 #include <algorithm>
 #include <memory>
 #include <mutex>
 #include <optional>
+
+#include "core/log.hpp"
 
 namespace suda::chat {
 
@@ -44,19 +44,76 @@ std::optional<image_format> sniff_format(std::string_view bytes) noexcept {
 // magic numbers and libvips' own sniffing agree on what is being decoded.
 std::string_view expected_loader(image_format format) noexcept {
   switch (format) {
-    case image_format::jpeg: return "jpegload_buffer";
-    case image_format::png: return "pngload_buffer";
-    case image_format::webp: return "webpload_buffer";
-    case image_format::gif: return "gifload_buffer";
+    case image_format::jpeg:
+      return "jpegload_buffer";
+    case image_format::png:
+      return "pngload_buffer";
+    case image_format::webp:
+      return "webpload_buffer";
+    case image_format::gif:
+      return "gifload_buffer";
   }
   return {};
 }
 
-// Loader options. Animated formats decode the first frame only (n=1 is libvips' default too, spelled out
-// so that a change of default cannot turn one avatar into a 1000-frame decode); JPEG and PNG have no
-// page options and would reject them.
+// Loader options. fail_on=error makes truncated or corrupt data an error instead of a picture padded
+// with grey; it is given here, to the loader, because libvips 8.14's vips_thumbnail_buffer ignores its
+// own fail_on argument (a truncated PNG decodes "successfully" with it). Animated formats decode the
+// first frame only: n=1 is libvips' default too, spelled out so that a change of default cannot turn
+// one avatar into a 1000-frame decode. JPEG and PNG have no page options and would reject them.
 const char* loader_options(image_format format) noexcept {
-  return format == image_format::gif || format == image_format::webp ? "page=0,n=1" : "";
+  return format == image_format::gif || format == image_format::webp ? "fail_on=error,page=0,n=1" : "fail_on=error";
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Metadata removal at the container level. libvips 8.14's webpsave ignores strip=true and writes an EXIF
+// chunk (and ICC, XMP) from the image's fields, the uploader's camera, GPS position and name included.
+// Rather than trust each libvips version, the encoded file is rewritten without those chunks.
+//
+// WebP container (RFC 9649): "RIFF" <u32 LE size of the rest> "WEBP", then chunks of <FourCC> <u32 LE
+// payload size> <payload, padded to an even length>. The extended format's leading VP8X chunk has flag
+// bits announcing ICC (0x20), EXIF (0x08) and XMP (0x04) chunks, cleared here with the chunks.
+
+constexpr std::size_t riff_header_size = 12;
+constexpr std::size_t chunk_header_size = 8;
+constexpr unsigned char vp8x_metadata_flags = 0x20 | 0x08 | 0x04;
+
+std::uint32_t read_le32(std::string_view bytes, std::size_t at) noexcept {
+  std::uint32_t value = 0;
+  for (std::size_t i = 0; i < 4; ++i)
+    value |= static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[at + i])) << (8 * i);
+  return value;
+}
+
+void write_le32(std::string& bytes, std::size_t at, std::uint32_t value) noexcept {
+  for (std::size_t i = 0; i < 4; ++i) bytes[at + i] = static_cast<char>((value >> (8 * i)) & 0xFF);
+}
+
+// nullopt if `webp` is not a well-formed container (which would be a libvips bug: it is our own output).
+std::optional<std::string> without_webp_metadata(std::string_view webp) {
+  using namespace std::string_view_literals;
+  if (sniff_format(webp) != image_format::webp) return std::nullopt;
+  std::string out(webp.substr(0, riff_header_size));
+  std::size_t at = riff_header_size;
+  while (at < webp.size()) {
+    if (webp.size() - at < chunk_header_size) return std::nullopt;
+    const std::string_view fourcc = webp.substr(at, 4);
+    const std::uint32_t payload_size = read_le32(webp, at + 4);
+    const std::size_t padded_size = static_cast<std::size_t>(payload_size) + (payload_size & 1u);
+    if (padded_size > webp.size() - at - chunk_header_size) return std::nullopt;
+    const std::string_view chunk = webp.substr(at, chunk_header_size + padded_size);
+    at += chunk.size();
+
+    if (fourcc == "EXIF"sv || fourcc == "XMP "sv || fourcc == "ICCP"sv) continue;
+    const std::size_t chunk_start = out.size();
+    out.append(chunk);
+    if (fourcc == "VP8X"sv && payload_size >= 1) {
+      out[chunk_start + chunk_header_size] =
+          static_cast<char>(static_cast<unsigned char>(out[chunk_start + chunk_header_size]) & ~vp8x_metadata_flags);
+    }
+  }
+  write_le32(out, 4, static_cast<std::uint32_t>(out.size() - 8));  // "WEBP" and the chunks
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -92,13 +149,20 @@ core::error undecodable(std::string_view stage) {
 core::result<std::string> encode_webp(VipsImage* image) {
   void* buffer = nullptr;
   std::size_t length = 0;
+  // strip=true is what libvips versions that honour it need; without_webp_metadata covers those that don't.
   if (vips_webpsave_buffer(image, &buffer, &length, "Q", webp_quality, "strip", TRUE, nullptr) != 0) {
     const std::string reason = take_vips_error();
     core::log::error(log_component, "WebP encoding failed: ", reason);
     return core::internal_error("the avatar could not be encoded");
   }
-  std::unique_ptr<void, glib_free> owned(buffer);
-  return std::string(static_cast<const char*>(owned.get()), length);
+  const std::unique_ptr<void, glib_free> owned(buffer);
+  std::optional<std::string> stripped =
+      without_webp_metadata(std::string_view(static_cast<const char*>(owned.get()), length));
+  if (!stripped) {
+    core::log::error(log_component, "libvips produced a malformed WebP container (", length, " bytes)");
+    return core::internal_error("the avatar could not be encoded");
+  }
+  return std::move(*stripped);
 }
 
 // libvips reports decoder warnings (e.g. "premature end of JPEG file") through GLib's log, which would
@@ -116,9 +180,9 @@ bool initialize_vips() {
                     on_vips_log, nullptr);
 
   // One thread per libvips pipeline. Avatars already run on the server's small CPU pool, one job per pool
-  // thread; libvips' default (one worker per core, per pipeline) would let a few simultaneous uploads
-  // oversubscribe the 2-core machine and starve the writer and the readers. A 256px thumbnail gains
-  // little from parallel tiles anyway.
+  // thread, so the pool's size is the bound on image work; libvips' default (one worker per core, per
+  // pipeline) would let a few simultaneous uploads take every core and starve the writer and the
+  // readers. A 256px thumbnail gains little from parallel tiles anyway.
   vips_concurrency_set(1);
   // No operation cache. libvips caches recent operations and their results (by default up to 100 MB and
   // 1000 operations) to speed up repeated calls on the same input; every upload is different, so the
@@ -130,8 +194,8 @@ bool initialize_vips() {
   // subclasses; unblocking re-enables one family). This is process-wide, and avatars are libvips' only
   // use in suda.
   vips_operation_block_set("VipsForeignLoad", TRUE);
-  for (const char* allowed : {"VipsForeignLoadJpeg", "VipsForeignLoadPng", "VipsForeignLoadWebp",
-                              "VipsForeignLoadNsgif"}) {
+  for (const char* allowed :
+       {"VipsForeignLoadJpeg", "VipsForeignLoadPng", "VipsForeignLoadWebp", "VipsForeignLoadNsgif"}) {
     vips_operation_block_set(allowed, FALSE);
   }
   return true;
@@ -177,7 +241,8 @@ core::result<avatar_images> make_avatar_images(std::string_view bytes) {
     const auto height = static_cast<std::uint64_t>(vips_image_get_height(header.get()));
     if (width == 0 || height == 0) return invalid_image("the image is empty");
     if (width * height > max_avatar_source_pixels) {
-      return invalid_image("the image is too large: at most 40 megapixels");
+      return invalid_image("the image is too large: at most " + std::to_string(max_avatar_source_pixels / 1'000'000) +
+                           " megapixels");
     }
     // Cropping to a square happens after resizing, so the short side is scaled to 256 px first and the
     // intermediate image is 256 x (256 * long/short). Bounding that by the same pixel budget keeps a
@@ -190,8 +255,7 @@ core::result<avatar_images> make_avatar_images(std::string_view bytes) {
   }
 
   // 2. Decode (with shrink-on-load where the format has it), rotate upright from EXIF, resize so the
-  //    short side is 256 and crop the centre. fail_on=error makes truncated or corrupt data an error
-  //    instead of a picture padded with grey.
+  //    short side is 256 and crop the centre. fail_on is also in the loader options (see loader_options).
   VipsImage* raw_thumbnail = nullptr;
   if (vips_thumbnail_buffer(data, bytes.size(), &raw_thumbnail, large_size, "height", large_size, "crop",
                             VIPS_INTERESTING_CENTRE, "size", VIPS_SIZE_BOTH, "fail_on", VIPS_FAIL_ON_ERROR,
@@ -221,15 +285,15 @@ core::result<avatar_images> make_avatar_images(std::string_view bytes) {
   // thumbnail_image rather than a plain resize: it premultiplies alpha, so transparent edges do not
   // bleed dark fringes. The source is already upright, hence no_rotate.
   VipsImage* raw_small = nullptr;
-  if (vips_thumbnail_image(large.get(), &raw_small, small_size, "height", small_size, "crop",
-                           VIPS_INTERESTING_CENTRE, "no_rotate", TRUE, nullptr) != 0) {
+  if (vips_thumbnail_image(large.get(), &raw_small, small_size, "height", small_size, "crop", VIPS_INTERESTING_CENTRE,
+                           "no_rotate", TRUE, nullptr) != 0) {
     const std::string reason = take_vips_error();
     core::log::error(log_component, "resize to ", small_size, " failed: ", reason);
     return core::internal_error("the avatar could not be resized");
   }
   const image_ptr small(raw_small);
 
-  // 4. Encode; strip=true drops EXIF, XMP and ICC from the output.
+  // 4. Encode, without EXIF, XMP or ICC (encode_webp).
   avatar_images images;
   auto webp_large = encode_webp(large.get());
   if (!webp_large) return webp_large.error();

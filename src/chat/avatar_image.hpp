@@ -6,11 +6,11 @@
 // Decoding runs libvips on attacker-controlled input and costs real CPU and memory: call it only off the
 // I/O threads (core::offload to the CPU pool), never on an event loop. The caller bounds the body size
 // before it gets here; this function bounds the pixel count.
-#include "core/error.hpp"
-
 #include <cstdint>
 #include <string>
 #include <string_view>
+
+#include "core/error.hpp"
 
 namespace suda::chat {
 

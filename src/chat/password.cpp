@@ -4,6 +4,7 @@
 
 #include <array>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -20,11 +21,21 @@ constexpr std::size_t hash_memlimit = crypto_pwhash_MEMLIMIT_INTERACTIVE;
 // An empty view may have a null data(); libsodium gets a valid pointer to zero bytes instead.
 const char* password_data(std::string_view password) noexcept { return password.empty() ? "" : password.data(); }
 
+// libsodium reads a stored hash as a NUL-terminated string that fits its buffer. Anything longer cannot be
+// one of our hashes, and an embedded NUL would make libsodium check a shorter string than was stored.
+std::optional<std::string> as_c_string(std::string_view stored_hash) {
+  if (stored_hash.empty() || stored_hash.size() >= crypto_pwhash_STRBYTES ||
+      stored_hash.find('\0') != std::string_view::npos) {
+    return std::nullopt;
+  }
+  return std::string(stored_hash);
+}
+
 }  // namespace
 
 void init_crypto() {
   // call_once rather than a bare sodium_init(): the first logins may arrive on several pool threads at
-  // once. If sodium_init throws here, call_once lets the next caller try again.
+  // once. If the lambda throws, call_once lets the next caller try again.
   static std::once_flag once;
   std::call_once(once, [] {
     if (sodium_init() < 0) throw std::runtime_error("libsodium could not be initialized");
@@ -43,26 +54,16 @@ std::string hash_password(std::string_view password) {
 
 bool verify_password(std::string_view stored_hash, std::string_view password) {
   init_crypto();
-  // libsodium wants a NUL-terminated string no longer than its buffer size; anything else cannot be one
-  // of our hashes. An embedded NUL would make libsodium read a different (shorter) hash than stored.
-  if (stored_hash.empty() || stored_hash.size() >= crypto_pwhash_STRBYTES ||
-      stored_hash.find('\0') != std::string_view::npos) {
-    return false;
-  }
-  const std::string terminated(stored_hash);
-  return crypto_pwhash_str_verify(terminated.c_str(), password_data(password), password.size()) == 0;
+  const std::optional<std::string> terminated = as_c_string(stored_hash);
+  return terminated && crypto_pwhash_str_verify(terminated->c_str(), password_data(password), password.size()) == 0;
 }
 
 bool password_needs_rehash(std::string_view stored_hash) {
   init_crypto();
-  if (stored_hash.empty() || stored_hash.size() >= crypto_pwhash_STRBYTES ||
-      stored_hash.find('\0') != std::string_view::npos) {
-    return true;
-  }
-  const std::string terminated(stored_hash);
+  const std::optional<std::string> terminated = as_c_string(stored_hash);
   // The argon2id-specific check (not the generic crypto_pwhash_str_needs_rehash): it also answers "yes"
   // (-1) for an Argon2i hash with the same limits, which the generic one would keep.
-  return crypto_pwhash_argon2id_str_needs_rehash(terminated.c_str(), hash_opslimit, hash_memlimit) != 0;
+  return !terminated || crypto_pwhash_argon2id_str_needs_rehash(terminated->c_str(), hash_opslimit, hash_memlimit) != 0;
 }
 
 void verify_against_dummy(std::string_view password) {

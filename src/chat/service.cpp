@@ -8,6 +8,7 @@
 #include "core/ids.hpp"
 #include "core/log.hpp"
 #include "core/offload.hpp"
+#include "core/utf8.hpp"
 
 #include <boost/json/serialize.hpp>
 #include <sodium.h>
@@ -84,9 +85,11 @@ task<account> service::sign_up(std::string email_in, std::string password_in) {
   auto password = validate_password(password_in);
   if (!password) co_return password.error();
 
-  std::string hash = co_await core::offload(cpu_.get_executor(), [p = *password] { return hash_password(p); });
+  auto job = [p = *password] { return hash_password(p); };
+  std::string hash = co_await core::offload(cpu_.get_executor(), std::move(job));
   store::new_user user{core::new_uuid(), *email, std::move(hash), default_display_name(*email), core::now_ms()};
-  auto created = co_await writer_.run([user](store::connection& c) { return c.create_user(user); });
+  auto job2 = [user](store::connection& c) { return c.create_user(user); };
+  auto created = co_await writer_.run(std::move(job2));
   if (!created) co_return created.error();
   core::log::info("chat", "new account ", created->id);
   co_return account{*created, *email};
@@ -101,43 +104,49 @@ task<login_result> service::log_in(std::string email, std::string password, std:
     co_return make_error(errc::rate_limited, "rate_limited", "Too many login attempts; try again in a minute");
   if (password.size() > max_password_bytes) co_return invalid_credentials();
 
+  auto job = [e = std::string(core::trim(email))](store::connection& c) { return c.find_credentials(e); };
   auto credentials = co_await readers_.run(
-      [e = std::string(core::trim(email))](store::connection& c) { return c.find_credentials(e); });
+      std::move(job));
   // An unknown email costs one Argon2id verification too, so timing does not tell which accounts exist.
-  bool ok = co_await core::offload(cpu_.get_executor(), [credentials, password] {
+  auto job2 = [credentials, password] {
     if (!credentials) {
       verify_against_dummy(password);
       return false;
     }
     return verify_password(credentials->password_hash, password);
-  });
+  };
+  bool ok = co_await core::offload(cpu_.get_executor(), std::move(job2));
   if (!ok) co_return invalid_credentials();
 
   std::string token = core::new_token();
   const auto expires = now + std::chrono::duration_cast<std::chrono::milliseconds>(options_.session_lifetime).count();
-  auto me = co_await writer_.run([hash = core::hash_token(token), id = credentials->user_id, now,
+  auto job3 = [hash = core::hash_token(token), id = credentials->user_id, now,
                                   expires](store::connection& c) {
     c.create_session(hash, id, now, expires);
     return c.find_user(id);
-  });
+  };
+  auto me = co_await writer_.run(std::move(job3));
   if (!me) co_return invalid_credentials();  // the account was deleted in the meantime
-  auto email_of = co_await readers_.run([id = me->id](store::connection& c) { return c.find_email(id); });
+  auto job4 = [id = me->id](store::connection& c) { return c.find_email(id); };
+  auto email_of = co_await readers_.run(std::move(job4));
   co_return login_result{std::move(token), account{*me, email_of.value_or("")}, options_.session_lifetime};
 }
 
 task<bool> service::log_out(std::string token) {
-  co_await writer_.run([hash = core::hash_token(token)](store::connection& c) {
+  auto job = [hash = core::hash_token(token)](store::connection& c) {
     c.delete_session(hash);
     return true;
-  });
+  };
+  co_await writer_.run(std::move(job));
   co_return true;
 }
 
 task<std::string> service::authenticate(std::string token) {
   if (token.empty() || token.size() > 256) co_return core::unauthorized("Log in first");
-  auto user_id = co_await readers_.run([hash = core::hash_token(token), now = core::now_ms()](store::connection& c) {
+  auto job = [hash = core::hash_token(token), now = core::now_ms()](store::connection& c) {
     return c.find_session_user(hash, now);
-  });
+  };
+  auto user_id = co_await readers_.run(std::move(job));
   if (!user_id) co_return core::unauthorized("Log in first");
   co_return *user_id;
 }
@@ -146,16 +155,18 @@ task<std::string> service::authenticate(std::string token) {
 // Profiles and the user list
 
 task<account> service::me(std::string user_id) {
-  auto found = co_await readers_.run([user_id](store::connection& c) {
+  auto job = [user_id](store::connection& c) {
     return std::pair{c.find_user(user_id), c.find_email(user_id)};
-  });
+  };
+  auto found = co_await readers_.run(std::move(job));
   if (!found.first || !found.second) co_return core::unauthorized("Log in first");
   co_return account{*found.first, *found.second};
 }
 
 task<store::user_record> service::user(std::string user_id) {
   if (!core::is_uuid(user_id)) co_return no_such_user();
-  auto found = co_await readers_.run([user_id](store::connection& c) { return c.find_user(user_id); });
+  auto job = [user_id](store::connection& c) { return c.find_user(user_id); };
+  auto found = co_await readers_.run(std::move(job));
   if (!found) co_return no_such_user();
   co_return *found;
 }
@@ -169,10 +180,11 @@ task<user_page> service::users(std::string query, std::optional<std::string> cur
     if (!after) co_return bad_request("invalid_cursor", "The cursor is not valid");
   }
   // Ask for one more than the page, to know whether there is a next page.
-  auto rows = co_await readers_.run([q, after, limit](store::connection& c) {
+  auto job = [q, after, limit](store::connection& c) {
     return c.list_users(q, after ? std::optional(after->first) : std::nullopt,
                         after ? std::optional(after->second) : std::nullopt, limit + 1);
-  });
+  };
+  auto rows = co_await readers_.run(std::move(job));
   user_page page;
   if (static_cast<int>(rows.size()) > limit) {
     rows.resize(static_cast<std::size_t>(limit));
@@ -185,27 +197,31 @@ task<user_page> service::users(std::string query, std::optional<std::string> cur
 task<account> service::rename(std::string user_id, std::string display_name) {
   auto name = validate_display_name(display_name);
   if (!name) co_return name.error();
-  auto updated = co_await writer_.run([user_id, name = *name](store::connection& c) {
+  auto job = [user_id, name = *name](store::connection& c) {
     return c.update_display_name(user_id, name, core::now_ms());
-  });
+  };
+  auto updated = co_await writer_.run(std::move(job));
   if (!updated) co_return core::unauthorized("Log in first");
   co_return co_await me(user_id);
 }
 
 task<account> service::set_avatar(std::string user_id, std::string image_bytes) {
+  auto job = [bytes = std::move(image_bytes)] { return make_avatar_images(bytes); };
   auto images = co_await core::offload(cpu_.get_executor(),
-                                       [bytes = std::move(image_bytes)] { return make_avatar_images(bytes); });
+                                       std::move(job));
   if (!images) co_return images.error();
-  auto updated = co_await writer_.run([user_id, images = std::move(*images)](store::connection& c) {
+  auto job2 = [user_id, images = std::move(*images)](store::connection& c) {
     return c.set_avatar(user_id, new_avatar_version(), images.webp_256, images.webp_64, core::now_ms());
-  });
+  };
+  auto updated = co_await writer_.run(std::move(job2));
   if (!updated) co_return core::unauthorized("Log in first");
   co_return co_await me(user_id);
 }
 
 task<store::avatar_record> service::avatar(std::string user_id, int size) {
   if (!core::is_uuid(user_id)) co_return no_such_user();
-  auto found = co_await readers_.run([user_id, size](store::connection& c) { return c.find_avatar(user_id, size); });
+  auto job = [user_id, size](store::connection& c) { return c.find_avatar(user_id, size); };
+  auto found = co_await readers_.run(std::move(job));
   if (!found) co_return core::not_found("No avatar");
   co_return std::move(*found);
 }
@@ -214,18 +230,20 @@ task<store::avatar_record> service::avatar(std::string user_id, int size) {
 // Rooms
 
 task<room_view> service::load_room(std::string room_id) {
-  auto loaded = co_await readers_.run([room_id](store::connection& c) {
+  auto job = [room_id](store::connection& c) {
     return std::pair{c.find_room(room_id), c.room_members(room_id)};
-  });
+  };
+  auto loaded = co_await readers_.run(std::move(job));
   if (!loaded.first) co_return no_such_room();
   co_return room_view{std::move(*loaded.first), std::move(loaded.second)};
 }
 
 task<store::room_record> service::require_member(const std::string& user_id, const std::string& room_id) {
   if (!core::is_uuid(room_id)) co_return no_such_room();
-  auto found = co_await readers_.run([user_id, room_id](store::connection& c) {
+  auto job = [user_id, room_id](store::connection& c) {
     return std::pair{c.find_room(room_id), c.membership(room_id, user_id)};
-  });
+  };
+  auto found = co_await readers_.run(std::move(job));
   if (!found.first) co_return no_such_room();
   if (!found.second) co_return core::forbidden("You are not a member of this room");
   co_return std::move(*found.first);
@@ -240,12 +258,13 @@ task<room_view> service::create_room(std::string user_id, std::string title, std
   std::erase(member_ids, user_id);
   for (const auto& id : member_ids)
     if (!core::is_uuid(id)) co_return bad_request("unknown_user", "No such user: " + id);
-  auto room = co_await writer_.run(
-      [user_id, title = *valid_title, member_ids](store::connection& c) -> core::result<store::room_record> {
+  auto job = [user_id, title = *valid_title, member_ids](store::connection& c) -> core::result<store::room_record> {
         for (const auto& id : member_ids)
           if (!c.find_user(id)) return bad_request("unknown_user", "No such user: " + id);
         return c.create_group_room(core::new_uuid(), title, user_id, member_ids, core::now_ms());
-      });
+      };
+  auto room = co_await writer_.run(
+      std::move(job));
   if (!room) co_return room.error();
   co_return co_await load_room(room->id);
 }
@@ -253,13 +272,14 @@ task<room_view> service::create_room(std::string user_id, std::string title, std
 task<std::pair<room_view, bool>> service::open_direct(std::string user_id, std::string other_id) {
   if (other_id == user_id) co_return bad_request("self_direct", "You cannot open a direct chat with yourself");
   if (!core::is_uuid(other_id)) co_return no_such_user();
-  auto opened = co_await writer_.run(
-      [user_id, other_id](store::connection& c) -> core::result<std::pair<store::room_record, bool>> {
+  auto job = [user_id, other_id](store::connection& c) -> core::result<std::pair<store::room_record, bool>> {
         if (!c.find_user(other_id)) return no_such_user();
         std::string new_id = core::new_uuid();
         auto room = c.get_or_create_direct_room(new_id, user_id, other_id, core::now_ms());
         return std::pair{room, room.id == new_id};
-      });
+      };
+  auto opened = co_await writer_.run(
+      std::move(job));
   if (!opened) co_return opened.error();
   auto view = co_await load_room(opened->first.id);
   if (!view) co_return view.error();
@@ -267,7 +287,8 @@ task<std::pair<room_view, bool>> service::open_direct(std::string user_id, std::
 }
 
 task<std::vector<store::room_summary>> service::my_rooms(std::string user_id) {
-  co_return co_await readers_.run([user_id](store::connection& c) { return c.rooms_of_user(user_id); });
+  auto job = [user_id](store::connection& c) { return c.rooms_of_user(user_id); };
+  co_return co_await readers_.run(std::move(job));
 }
 
 task<room_view> service::room(std::string user_id, std::string room_id) {
@@ -282,10 +303,11 @@ task<room_view> service::invite(std::string user_id, std::string room_id, std::s
   if (room->kind == store::room_kind::direct)
     co_return bad_request("direct_room", "A direct chat has exactly two members; create a group instead");
   if (!core::is_uuid(invitee_id)) co_return no_such_user();
-  auto added = co_await writer_.run([room_id, invitee_id](store::connection& c) -> core::result<bool> {
+  auto job = [room_id, invitee_id](store::connection& c) -> core::result<bool> {
     if (!c.find_user(invitee_id)) return no_such_user();
     return c.add_member(room_id, invitee_id, store::member_role::member, core::now_ms());
-  });
+  };
+  auto added = co_await writer_.run(std::move(job));
   if (!added) co_return added.error();
   co_return co_await load_room(room_id);
 }
@@ -293,7 +315,8 @@ task<room_view> service::invite(std::string user_id, std::string room_id, std::s
 task<bool> service::leave(std::string user_id, std::string room_id) {
   auto room = co_await require_member(user_id, room_id);
   if (!room) co_return room.error();
-  co_return co_await writer_.run([room_id, user_id](store::connection& c) { return c.remove_member(room_id, user_id); });
+  auto job = [room_id, user_id](store::connection& c) { return c.remove_member(room_id, user_id); };
+  co_return co_await writer_.run(std::move(job));
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -309,8 +332,8 @@ task<posted_message> service::post(std::string user_id, std::string room_id, std
     if (!id) co_return id.error();
   }
   // Membership is checked inside the writer's transaction, so a user who just left cannot slip a message in.
-  auto appended = co_await writer_.append(
-      store::new_message{core::new_uuid(), room_id, user_id, std::move(*text), client_msg_id, core::now_ms()});
+  store::new_message message{core::new_uuid(), room_id, user_id, std::move(*text), client_msg_id, core::now_ms()};
+  auto appended = co_await writer_.append(std::move(message));
   if (!appended) co_return appended.error();
   switch (appended->status) {
     case store::append_status::no_room: co_return no_such_room();
@@ -330,8 +353,9 @@ task<history_page> service::history(std::string user_id, std::string room_id, st
                                     int limit) {
   auto room = co_await require_member(user_id, room_id);
   if (!room) co_return room.error();
+  auto job = [room_id, before, limit](store::connection& c) { return c.history(room_id, before, limit + 1); };
   auto rows = co_await readers_.run(
-      [room_id, before, limit](store::connection& c) { return c.history(room_id, before, limit + 1); });
+      std::move(job));
   history_page page;
   page.has_more = static_cast<int>(rows.size()) > limit;
   if (page.has_more) rows.resize(static_cast<std::size_t>(limit));
@@ -342,8 +366,9 @@ task<history_page> service::history(std::string user_id, std::string room_id, st
 task<std::int64_t> service::mark_read(std::string user_id, std::string room_id, std::int64_t seq) {
   if (!core::is_uuid(room_id)) co_return no_such_room();
   if (seq < 0) co_return bad_request("invalid_seq", "seq must not be negative");
+  auto job = [room_id, user_id, seq](store::connection& c) { return c.mark_read(room_id, user_id, seq); };
   auto stored = co_await writer_.run(
-      [room_id, user_id, seq](store::connection& c) { return c.mark_read(room_id, user_id, seq); });
+      std::move(job));
   if (!stored) co_return core::forbidden("You are not a member of this room");
   co_return *stored;
 }

@@ -13,9 +13,10 @@ namespace suda::core {
 template <class Executor, class Fn>
 auto offload(Executor pool, Fn fn) -> boost::asio::awaitable<std::invoke_result_t<Fn&>> {
   using value_type = std::invoke_result_t<Fn&>;
-  co_return co_await boost::asio::co_spawn(
-      pool, [fn = std::move(fn)]() mutable -> boost::asio::awaitable<value_type> { co_return fn(); },
-      boost::asio::use_awaitable);
+  // Named, not a temporary inside the co_await: GCC 12 destroys closure temporaries of a co_await twice
+  // (see docs/coroutines.md).
+  auto task = [fn = std::move(fn)]() mutable -> boost::asio::awaitable<value_type> { co_return fn(); };
+  co_return co_await boost::asio::co_spawn(pool, std::move(task), boost::asio::use_awaitable);
 }
 
 }  // namespace suda::core

@@ -13,13 +13,13 @@ void add_account_routes(http::router& routes, chat::service& chat, const core::c
   const bool secure = config.secure_cookies;
 
   routes.add(verb::get, "/api/health", [](request_context& ctx) -> asio::awaitable<generator> {
-    co_return json(ctx, status::ok, json::object{{"status", "ok"}});
+    co_return reply(ctx, status::ok, json::object{{"status", "ok"}});
   });
 
   routes.add(verb::post, "/api/user", [&chat](request_context& ctx) -> asio::awaitable<generator> {
     auto body = parse_body(ctx);
     auto created = (co_await chat.sign_up(required_string(body, "email"), required_string(body, "password"))).value();
-    co_return json(ctx, status::created, chat::user_json(created.user, created.email));
+    co_return reply(ctx, status::created, chat::user_json(created.user, created.email));
   });
 
   routes.add(verb::post, "/api/session", [&chat, secure](request_context& ctx) -> asio::awaitable<generator> {
@@ -42,14 +42,14 @@ void add_account_routes(http::router& routes, chat::service& chat, const core::c
 
   routes.add(verb::get, "/api/me", [&chat](request_context& ctx) -> asio::awaitable<generator> {
     auto me = (co_await chat.me(co_await require_user(ctx, chat))).value();
-    co_return json(ctx, status::ok, chat::user_json(me.user, me.email));
+    co_return reply(ctx, status::ok, chat::user_json(me.user, me.email));
   });
 
   routes.add(verb::patch, "/api/me", [&chat](request_context& ctx) -> asio::awaitable<generator> {
     auto user_id = co_await require_user(ctx, chat);
     auto body = parse_body(ctx);
     auto me = (co_await chat.rename(user_id, required_string(body, "displayName"))).value();
-    co_return json(ctx, status::ok, chat::user_json(me.user, me.email));
+    co_return reply(ctx, status::ok, chat::user_json(me.user, me.email));
   });
 
   routes.add(verb::put, "/api/me/avatar", [&chat](request_context& ctx) -> asio::awaitable<generator> {
@@ -60,7 +60,7 @@ void add_account_routes(http::router& routes, chat::service& chat, const core::c
       throw core::error_exception(core::make_error(core::errc::unsupported_media_type, "unsupported_media_type",
                                                    "Upload a JPEG, PNG, WebP or GIF image"));
     auto me = (co_await chat.set_avatar(user_id, ctx.req.body())).value();
-    co_return json(ctx, status::ok, chat::user_json(me.user, me.email));
+    co_return reply(ctx, status::ok, chat::user_json(me.user, me.email));
   });
 }
 

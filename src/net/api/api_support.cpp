@@ -56,7 +56,7 @@ std::optional<long long> query_integer(const request_context& ctx, std::string_v
 
 boost::json::object parse_body(const request_context& ctx) { return http::parse_json_object(ctx.req).value(); }
 
-generator json(const request_context& ctx, http::status code, boost::json::value body) {
+generator reply(const request_context& ctx, http::status code, boost::json::value body) {
   return http::json_response(ctx.req, code, body);
 }
 

@@ -31,7 +31,7 @@ std::vector<std::string> optional_string_array(const boost::json::object& body, 
 std::optional<long long> query_integer(const request_context& ctx, std::string_view name);
 
 boost::json::object parse_body(const request_context& ctx);
-generator json(const request_context& ctx, http::status code, boost::json::value body);
+generator reply(const request_context& ctx, http::status code, boost::json::value body);
 generator no_content(const request_context& ctx);
 
 }  // namespace suda::net::api

@@ -19,7 +19,7 @@ void add_message_routes(http::router& routes, chat::service& chat) {
     auto posted = (co_await chat.post(user_id, std::string(ctx.param("room_id")), required_string(body, "message"),
                                       optional_string(body, "clientMsgId")))
                       .value();
-    co_return json(ctx, posted.created ? status::created : status::ok, chat::message_json(posted.message));
+    co_return reply(ctx, posted.created ? status::created : status::ok, chat::message_json(posted.message));
   });
 
   routes.add(verb::get, "/api/room/{room_id}/chat", [&chat](request_context& ctx) -> asio::awaitable<generator> {
@@ -31,7 +31,7 @@ void add_message_routes(http::router& routes, chat::service& chat) {
     auto page = (co_await chat.history(user_id, std::string(ctx.param("room_id")), before, limit)).value();
     json::array messages;
     for (const auto& m : page.messages) messages.push_back(chat::message_json(m));
-    co_return json(ctx, status::ok, json::object{{"messages", std::move(messages)}, {"hasMore", page.has_more}});
+    co_return reply(ctx, status::ok, json::object{{"messages", std::move(messages)}, {"hasMore", page.has_more}});
   });
 
   routes.add(verb::post, "/api/room/{room_id}/read", [&chat](request_context& ctx) -> asio::awaitable<generator> {
@@ -41,7 +41,7 @@ void add_message_routes(http::router& routes, chat::service& chat) {
     if (!seq || !seq->is_int64())
       throw core::error_exception(core::bad_request("invalid_seq", "'seq' must be an integer"));
     auto stored = (co_await chat.mark_read(user_id, std::string(ctx.param("room_id")), seq->get_int64())).value();
-    co_return json(ctx, status::ok, json::object{{"roomId", ctx.param("room_id")}, {"lastReadSeq", stored}});
+    co_return reply(ctx, status::ok, json::object{{"roomId", ctx.param("room_id")}, {"lastReadSeq", stored}});
   });
 }
 

@@ -21,7 +21,7 @@ void add_user_routes(http::router& routes, chat::service& chat) {
     for (const auto& u : page.users) users.push_back(chat::user_json(u));
     json::object out{{"users", std::move(users)}};
     out["nextCursor"] = page.next_cursor ? json::value(*page.next_cursor) : json::value(nullptr);
-    co_return json(ctx, status::ok, std::move(out));
+    co_return reply(ctx, status::ok, std::move(out));
   });
 
   routes.add(verb::get, "/api/users/{id}", [&chat](request_context& ctx) -> asio::awaitable<generator> {
@@ -29,10 +29,10 @@ void add_user_routes(http::router& routes, chat::service& chat) {
     std::string id(ctx.param("id"));
     if (id == viewer) {
       auto me = (co_await chat.me(viewer)).value();
-      co_return json(ctx, status::ok, chat::user_json(me.user, me.email));
+      co_return reply(ctx, status::ok, chat::user_json(me.user, me.email));
     }
     auto user = (co_await chat.user(id)).value();
-    co_return json(ctx, status::ok, chat::user_json(user));
+    co_return reply(ctx, status::ok, chat::user_json(user));
   });
 
   // Avatars are public within the service's origin but not secret; the URL carries the version, so a
@@ -55,7 +55,7 @@ void add_user_routes(http::router& routes, chat::service& chat) {
     const bool versioned = ctx.query("v") == avatar.version;
     res.set(http::beast_http::field::cache_control,
             versioned ? "public, max-age=31536000, immutable" : "no-cache");
-    res.set(http::beast_http::field::x_content_type_options, "nosniff");
+    res.set("X-Content-Type-Options", "nosniff");
     res.body() = std::move(avatar.webp);
     res.prepare_payload();
     co_return res;
