@@ -43,7 +43,8 @@ ensure_node() {
 # Configures and builds the C++ tree in $1 with extra CMake arguments; only stale targets are rebuilt.
 build_cpp() {
   local dir="$1"; shift
-  export CCACHE_DIR="${CCACHE_DIR:-$SUDA_ROOT/.cache/ccache}"
+  # Outside the work tree, so a fresh clone on the same machine (CI) starts with a warm cache.
+  export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/suda-ccache}"
   # Precompiled headers are cacheable only with these relaxations (ccache manual, "Precompiled headers").
   export CCACHE_SLOPPINESS="pch_defines,time_macros,include_file_mtime,include_file_ctime"
   if [[ ! -f "$dir/build.ninja" ]]; then
