@@ -12,6 +12,8 @@
 #include <boost/json/value.hpp>
 
 #include <any>
+#include <chrono>
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -54,7 +56,9 @@ class socket : public std::enable_shared_from_this<socket> {
   using event_handler = std::function<void(arguments args, ack_sender ack)>;
   virtual void on(std::string event, event_handler handler) = 0;
   virtual void on_any(std::function<void(std::string_view event, arguments args, ack_sender ack)> handler) = 0;
-  // Once, when the socket leaves the namespace (client DISCONNECT, transport close, server disconnect).
+  // Once, when the socket leaves the namespace, with the reason: "client namespace disconnect",
+  // "server namespace disconnect" (disconnect()), "parse error" (the client broke the protocol), "forced
+  // server close", or the Engine.IO close reason ("transport close", "ping timeout", ...).
   virtual void on_disconnect(std::function<void(std::string_view reason)> handler) = 0;
 
   // Sends DISCONNECT for this namespace and forgets the socket.
@@ -76,6 +80,10 @@ struct server_options {
   std::size_t max_attachments = 10;
   std::size_t max_attachment_bytes = 1 << 20;
   std::chrono::milliseconds connect_timeout{45000};  // an Engine.IO connection must CONNECT a namespace by then
+  // Packets a client sends to a namespace while its CONNECT is being authorized wait, in order, within
+  // these bounds (attachments included); past either, the connection is closed.
+  std::size_t max_connecting_packets = 64;
+  std::size_t max_connecting_bytes = 1 << 20;
 };
 
 class server {
@@ -86,7 +94,9 @@ class server {
   server& operator=(const server&) = delete;
 
   // Registers a namespace ("/" or "/custom"); CONNECT to an unregistered one gets CONNECT_ERROR
-  // {"message":"Invalid namespace"}. Call before serving.
+  // {"message":"Invalid namespace"}. Call before serving: after the first accept() it throws
+  // std::logic_error (connections read the registry without a lock); a malformed or repeated name throws
+  // std::invalid_argument.
   void add_namespace(std::string name, namespace_options options);
 
   // Takes a new Engine.IO connection: pass this as (or call it from) the Engine.IO server's connection

@@ -1,0 +1,94 @@
+#pragma once
+// The socketio::socket of one namespace on one Engine.IO connection. The client (client.hpp) creates it on
+// CONNECT, hands it the packets of its namespace and ends it; the layer above holds it through the
+// socketio::socket interface.
+//
+// Threads: everything but emit/send_encoded/disconnect/ack runs on the connection's strand. Those four may
+// be called from any thread: they encode on the caller's thread (the work stays off the strand) and
+// dispatch the send to the strand, where the socket's state is checked, so nothing is sent for this
+// namespace after its DISCONNECT.
+#include "realtime/engineio/socket.hpp"
+#include "realtime/socketio/packet.hpp"
+#include "realtime/socketio/server.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/json/value.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace suda::realtime::socketio {
+
+class client;
+
+class socket_impl final : public socket {
+ public:
+  struct init {
+    std::string id;
+    std::string nsp;
+    boost::json::value auth;
+    std::shared_ptr<const engineio::connection_info> info;  // shared by the sockets of one connection
+    std::weak_ptr<engineio::socket> connection;  // weak: the Engine.IO server owns the connection
+    boost::asio::any_io_executor executor;       // the connection's strand
+    std::weak_ptr<client> owner;                 // to be forgotten on disconnect()
+  };
+  explicit socket_impl(init from);
+
+  const std::string& id() const noexcept override { return id_; }
+  const std::string& nsp() const noexcept override { return nsp_; }
+  const boost::json::value& auth() const noexcept override { return auth_; }
+  const engineio::connection_info& info() const noexcept override { return *info_; }
+
+  bool emit(std::string_view event, arguments args) override;
+  bool send_encoded(const engineio::frame& packet) override;
+  void on(std::string event, event_handler handler) override;
+  void on_any(std::function<void(std::string_view event, arguments args, ack_sender ack)> handler) override;
+  void on_disconnect(std::function<void(std::string_view reason)> handler) override;
+  void disconnect() override;
+
+  // ---- For the client, on the strand ----
+
+  // The CONNECT was accepted: from now on emit() sends.
+  void set_connected() noexcept;
+  bool connected() const noexcept;
+  // An EVENT / BINARY_EVENT (to its handler) or ACK / BINARY_ACK (ignored: the server asks for none).
+  void deliver(packet p);
+  // Leaves the namespace: on_disconnect(reason) once if it was connected; the handlers are dropped, which
+  // also breaks the cycles of handlers that captured the socket itself.
+  void end(std::string_view reason);
+
+ private:
+  using any_handler = std::function<void(std::string_view event, arguments args, ack_sender ack)>;
+  enum class state : std::uint8_t { connecting, connected, gone };
+
+  std::shared_ptr<socket_impl> self();
+  ack_sender make_ack(std::uint64_t ack_id);
+  // Encodes `p` here and sends it on the strand if the socket is still connected then.
+  bool send_packet(packet p, std::string_view what);
+  void send_on_strand(std::vector<engineio::frame> frames);
+
+  const std::string id_;
+  const std::string nsp_;
+  const boost::json::value auth_;
+  const std::shared_ptr<const engineio::connection_info> info_;
+  const std::weak_ptr<engineio::socket> connection_;
+  const boost::asio::any_io_executor executor_;
+  const std::weak_ptr<client> owner_;
+
+  // Read from any thread (emit's early answer), written on the strand.
+  std::atomic<state> state_{state::connecting};
+
+  // Strand only. Handlers are held by shared_ptr so that one which replaces or drops handlers (on(),
+  // disconnect()) while it runs does not destroy itself: the caller keeps a reference for the call.
+  std::map<std::string, std::shared_ptr<const event_handler>, std::less<>> handlers_;
+  std::shared_ptr<const any_handler> any_handler_;
+  std::function<void(std::string_view)> on_disconnect_;
+};
+
+}  // namespace suda::realtime::socketio
