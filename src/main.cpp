@@ -1,17 +1,24 @@
 // suda: parse the configuration, wire the modules, serve until SIGINT/SIGTERM, then shut down in order:
 // stop accepting, let in-flight requests finish, commit pending writes, exit 0.
 #include "bus/local_bus.hpp"
+#include "chat/hub.hpp"
 #include "chat/service.hpp"
 #include "core/config.hpp"
 #include "core/log.hpp"
 #include "net/api/routes.hpp"
+#include "net/engineio_http/mount.hpp"
 #include "net/http/router.hpp"
 #include "net/http/server.hpp"
 #include "net/http/static_files.hpp"
+#include "net/realtime/chat_gateway.hpp"
+#include "realtime/engineio/server.hpp"
+#include "realtime/socketio/server.hpp"
 #include "store/reader_pool.hpp"
 #include "store/store.hpp"
 #include "store/writer.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -42,12 +49,30 @@ int run(const core::config& cfg) {
   store::reader_pool readers(*db, std::max(2u, cores));
   asio::thread_pool cpu(std::max(1u, cores));  // Argon2id, libvips
   auto bus = std::make_shared<bus::local_bus>();
+  chat::profile_cache profiles;
 
-  chat::service chat(writer, readers, cpu, *bus,
+  chat::service chat(writer, readers, cpu, *bus, profiles,
                      chat::service_options{cfg.login_per_ip_per_minute, cfg.login_per_account_per_minute});
+
+  asio::io_context ioc(static_cast<int>(io_threads));
+
+  // Realtime: Socket.IO on Engine.IO, the chat events on top, fan-out through the hub.
+  auto hub = std::make_shared<chat::hub>(ioc.get_executor(), *bus, readers, profiles,
+                                         &net::realtime_chat::chat_gateway::encode);
+  net::realtime_chat::chat_gateway gateway(ioc.get_executor(), chat, hub);
+  realtime::socketio::server sio(realtime::socketio::server_options{});
+  sio.add_namespace("/", gateway.main_namespace());
+  realtime::engineio::server_options eio_options;
+  eio_options.allowed_origins = cfg.allowed_origins;
+  realtime::engineio::server eio(ioc, eio_options, [&sio](std::shared_ptr<realtime::engineio::socket> connection) {
+    sio.accept(std::move(connection));
+  });
 
   net::http::router routes;
   net::api::add_all_routes(routes, chat, cfg);
+  // The client's default path, and the path the original blog series used.
+  net::engineio_http::mount(routes, "/socket.io", eio);
+  net::engineio_http::mount(routes, "/api/socket.io", eio);
 
   std::unique_ptr<net::http::static_files> files;
   auto web_root = resolve_web_root(cfg);
@@ -58,8 +83,8 @@ int run(const core::config& cfg) {
     core::log::warn("main", "no web UI at ", web_root.string(), " (build it with ./scripts/run); serving the API only");
   }
 
-  asio::io_context ioc(static_cast<int>(io_threads));
   net::http::server server(ioc, cfg, routes, files.get());
+  server.set_upgrade_handler(net::engineio_http::upgrade_dispatcher({{"/socket.io", &eio}, {"/api/socket.io", &eio}}));
   server.start();
   core::log::info("main", "suda ready on http://", cfg.listen_host, ":", server.port(), " with ",
                   io_threads, " I/O threads, database ", cfg.database_url());
@@ -68,9 +93,10 @@ int run(const core::config& cfg) {
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) return;
     core::log::info("main", "signal ", signal, ": stopping (finishing in-flight requests)");
+    eio.shutdown();  // realtime clients are told at once; pending polls are answered, so HTTP can drain
     server.stop([&] {
-      core::log::info("main", "all connections closed");
-      ioc.stop();
+      core::log::info("main", "all HTTP connections closed");
+      asio::co_spawn(ioc, net::engineio_http::stop_when_closed(ioc, {&eio}, std::chrono::seconds(2)), asio::detached);
     });
   });
 

@@ -15,22 +15,17 @@
 // the connections get a moment to finish closing before the io_context stops.
 #include "core/config.hpp"
 #include "core/log.hpp"
-#include "net/http/responses.hpp"
+#include "net/engineio_http/mount.hpp"
 #include "net/http/router.hpp"
 #include "net/http/server.hpp"
-#include "net/http/target.hpp"
 #include "realtime/engineio/server.hpp"
 #include "realtime/socketio/server.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/http/write.hpp>
 #include <boost/json/array.hpp>
 
 #include <algorithm>
@@ -52,6 +47,7 @@ namespace asio = boost::asio;
 namespace engineio = suda::realtime::engineio;
 namespace socketio = suda::realtime::socketio;
 namespace http = suda::net::http;
+namespace engineio_http = suda::net::engineio_http;
 namespace log = suda::core::log;
 using namespace std::chrono_literals;
 
@@ -163,53 +159,6 @@ void add_namespaces(socketio::server& sio) {
 
 // ---- HTTP wiring ----
 
-// The request's path without a trailing slash ("/socket.io/?EIO=4" -> "/socket.io").
-std::string_view mount_of(const http::request& req) {
-  auto path = http::target_path(req.target()).value_or(std::string_view());
-  if (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
-  return path;
-}
-
-void mount(http::router& routes, const std::string& path, engineio::server& engine) {
-  // PUT too: Engine.IO answers unsupported methods with its own 400, which the protocol suites check,
-  // where the router would answer 405.
-  for (auto method : {http::verb::get, http::verb::post, http::verb::options, http::verb::put}) {
-    routes.add(method, path,
-               [&engine](http::request_context& ctx) -> asio::awaitable<http::beast_http::message_generator> {
-                 co_return co_await engine.handle_http(ctx.req, ctx.remote_ip);
-               });
-  }
-}
-
-asio::awaitable<void> refuse_upgrade(boost::beast::tcp_stream stream, const http::request& req) {
-  auto res = http::error_response(req, suda::core::not_found("no WebSocket endpoint at this path"));
-  res.keep_alive(false);
-  co_await http::beast_http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
-  boost::system::error_code ignored;
-  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
-}
-
-// Gives the Engine.IO connections (closed by shutdown()) up to `grace` to finish closing, then stops the
-// io_context. Engine.IO has no "all closed" event, so the count is looked at every few milliseconds.
-asio::awaitable<void> stop_when_closed(asio::io_context& ioc, std::vector<const engineio::server*> engines,
-                                       std::chrono::milliseconds grace) {
-  asio::steady_timer timer(co_await asio::this_coro::executor);
-  const auto deadline = std::chrono::steady_clock::now() + grace;
-  auto open = [&engines] {
-    std::size_t count = 0;
-    for (const auto* engine : engines) count += engine->connection_count();
-    return count;
-  };
-  while (open() > 0 && std::chrono::steady_clock::now() < deadline) {
-    timer.expires_after(20ms);
-    co_await timer.async_wait(asio::use_awaitable);
-  }
-  if (auto left = open(); left > 0) {
-    log::warn(log_component, left, " Engine.IO connections still open; stopping anyway");
-  }
-  ioc.stop();
-}
-
 int run(const options& opts) {
   asio::io_context ioc(static_cast<int>(opts.threads));
 
@@ -230,27 +179,15 @@ int run(const options& opts) {
   engineio::server raw_engine(ioc, eio_options, [](std::shared_ptr<engineio::socket> c) { echo_messages(c); });
 
   http::router routes;
-  mount(routes, "/engine.io", raw_engine);
-  mount(routes, "/socket.io", socketio_engine);
+  engineio_http::mount(routes, "/engine.io", raw_engine);
+  engineio_http::mount(routes, "/socket.io", socketio_engine);
 
   suda::core::config http_config;
   http_config.listen_host = opts.host;
   http_config.listen_port = opts.port;
   http::server http_server(ioc, http_config, routes, nullptr);
   http_server.set_upgrade_handler(
-      [&socketio_engine, &raw_engine](boost::beast::tcp_stream stream, http::request req) -> asio::awaitable<void> {
-        boost::system::error_code ec;
-        auto peer = stream.socket().remote_endpoint(ec);
-        std::string remote_ip = ec ? std::string() : peer.address().to_string();
-        const auto path = mount_of(req);
-        if (path == "/socket.io") {
-          co_await socketio_engine.handle_websocket(std::move(stream), std::move(req), std::move(remote_ip));
-        } else if (path == "/engine.io") {
-          co_await raw_engine.handle_websocket(std::move(stream), std::move(req), std::move(remote_ip));
-        } else {
-          co_await refuse_upgrade(std::move(stream), req);
-        }
-      });
+      engineio_http::upgrade_dispatcher({{"/socket.io", &socketio_engine}, {"/engine.io", &raw_engine}}));
   http_server.start();
   log::info(log_component, "suda-echo on http://", opts.host, ":", http_server.port(), " (Engine.IO at /engine.io/, ",
             "Socket.IO at /socket.io/), ", opts.threads, " I/O threads");
@@ -263,7 +200,8 @@ int run(const options& opts) {
     raw_engine.shutdown();
     http_server.stop([&] {
       log::info(log_component, "all HTTP connections closed");
-      asio::co_spawn(ioc, stop_when_closed(ioc, {&socketio_engine, &raw_engine}, 2000ms), asio::detached);
+      asio::co_spawn(ioc, engineio_http::stop_when_closed(ioc, {&socketio_engine, &raw_engine}, 2000ms),
+                     asio::detached);
     });
   });
 

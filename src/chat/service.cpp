@@ -1,6 +1,7 @@
 #include "chat/service.hpp"
 
 #include "chat/avatar_image.hpp"
+#include "chat/events.hpp"
 #include "chat/json.hpp"
 #include "chat/password.hpp"
 #include "chat/validation.hpp"
@@ -65,16 +66,69 @@ std::string new_avatar_version() { return core::new_token().substr(0, 12); }
 }  // namespace
 
 service::service(store::writer& writer, store::reader_pool& readers, asio::thread_pool& cpu, bus::bus& bus,
-                 service_options options)
+                 profile_cache& profiles, service_options options)
     : writer_(writer),
       readers_(readers),
       cpu_(cpu),
       bus_(bus),
+      profiles_(profiles),
       options_(options),
       login_per_ip_(options.login_per_ip_per_minute),
-      login_per_account_(options.login_per_account_per_minute) {}
+      login_per_account_(options.login_per_account_per_minute) {
+  writer_.set_commit_listener([this](const std::vector<store::append_result>& results) { on_committed(results); });
+}
 
-std::string service::room_channel(std::string_view room_id) { return "room:" + std::string(room_id); }
+void service::publish(const std::string& channel, std::string payload) {
+  bus_.publish(channel, std::make_shared<const std::string>(std::move(payload)));
+}
+
+void service::announce_joins(store::connection& c, const std::string& room_id,
+                             const std::vector<std::string>& joined_ids) {
+  auto room = c.find_room(room_id);
+  if (!room) return;
+  auto members = c.room_members(room_id);
+  const auto room_data = room_json(*room, members);
+  for (const auto& user_id : joined_ids) {
+    // To the newcomer's clients (their hub joins the room at this seq), and to the members already there.
+    publish(user_channel(user_id), encode_event("room", room_id, room->last_seq, user_id, "join", room_data));
+    boost::json::object data{{"roomId", room_id}, {"userId", user_id}, {"action", "join"}};
+    for (const auto& m : members)
+      if (m.user_id == user_id)
+        data["member"] = boost::json::object{{"id", m.user_id},
+                                             {"displayName", m.display_name},
+                                             {"avatarUrl", avatar_url(m.user_id, m.avatar_version)},
+                                             {"role", to_string(m.role)}};
+    publish(room_channel(room_id), encode_event("member", room_id, 0, user_id, "join", data));
+  }
+}
+
+void service::on_committed(const std::vector<store::append_result>& results) {
+  // On the writer thread, in commit order: the fan-out sees messages in the order of their seqs.
+  for (const auto& r : results) {
+    if (r.status != store::append_status::stored) continue;
+    const auto& m = r.message;
+    author_profile author = profiles_.find(m.user_id).value_or(author_profile{m.user_id, {}});
+    publish(room_channel(m.room_id),
+            encode_event("message", m.room_id, m.seq, m.user_id, "", message_event_data(m, author)));
+  }
+}
+
+task<author_profile> service::author(const std::string& user_id) {
+  if (auto known = profiles_.find(user_id)) co_return *known;
+  auto job = [user_id](store::connection& c) { return c.find_user(user_id); };
+  auto user = co_await readers_.run(std::move(job));
+  if (!user) co_return core::unauthorized("Log in first");
+  author_profile profile{user->display_name, user->avatar_version};
+  profiles_.put(user_id, profile);
+  co_return profile;
+}
+
+void service::announce_profile(store::connection& c, const store::user_record& user) {
+  profiles_.put(user.id, author_profile{user.display_name, user.avatar_version});
+  auto data = user_json(user);
+  for (const auto& room_id : c.room_ids_of_user(user.id))
+    publish(room_channel(room_id), encode_event("user", room_id, 0, user.id, "", data));
+}
 
 // ---------------------------------------------------------------------------------------------------------
 // Accounts and sessions
@@ -197,8 +251,10 @@ task<user_page> service::users(std::string query, std::optional<std::string> cur
 task<account> service::rename(std::string user_id, std::string display_name) {
   auto name = validate_display_name(display_name);
   if (!name) co_return name.error();
-  auto job = [user_id, name = *name](store::connection& c) {
-    return c.update_display_name(user_id, name, core::now_ms());
+  auto job = [this, user_id, name = *name](store::connection& c) {
+    auto updated = c.update_display_name(user_id, name, core::now_ms());
+    if (updated) announce_profile(c, *updated);
+    return updated;
   };
   auto updated = co_await writer_.run(std::move(job));
   if (!updated) co_return core::unauthorized("Log in first");
@@ -210,8 +266,10 @@ task<account> service::set_avatar(std::string user_id, std::string image_bytes) 
   auto images = co_await core::offload(cpu_.get_executor(),
                                        std::move(job));
   if (!images) co_return images.error();
-  auto job2 = [user_id, images = std::move(*images)](store::connection& c) {
-    return c.set_avatar(user_id, new_avatar_version(), images.webp_256, images.webp_64, core::now_ms());
+  auto job2 = [this, user_id, images = std::move(*images)](store::connection& c) {
+    auto updated = c.set_avatar(user_id, new_avatar_version(), images.webp_256, images.webp_64, core::now_ms());
+    if (updated) announce_profile(c, *updated);
+    return updated;
   };
   auto updated = co_await writer_.run(std::move(job2));
   if (!updated) co_return core::unauthorized("Log in first");
@@ -258,13 +316,17 @@ task<room_view> service::create_room(std::string user_id, std::string title, std
   std::erase(member_ids, user_id);
   for (const auto& id : member_ids)
     if (!core::is_uuid(id)) co_return bad_request("unknown_user", "No such user: " + id);
-  auto job = [user_id, title = *valid_title, member_ids](store::connection& c) -> core::result<store::room_record> {
-        for (const auto& id : member_ids)
-          if (!c.find_user(id)) return bad_request("unknown_user", "No such user: " + id);
-        return c.create_group_room(core::new_uuid(), title, user_id, member_ids, core::now_ms());
-      };
-  auto room = co_await writer_.run(
-      std::move(job));
+  auto job = [this, user_id, title = *valid_title,
+              member_ids](store::connection& c) -> core::result<store::room_record> {
+    for (const auto& id : member_ids)
+      if (!c.find_user(id)) return bad_request("unknown_user", "No such user: " + id);
+    auto room = c.create_group_room(core::new_uuid(), title, user_id, member_ids, core::now_ms());
+    std::vector<std::string> joined = member_ids;
+    joined.push_back(user_id);
+    announce_joins(c, room.id, joined);
+    return room;
+  };
+  auto room = co_await writer_.run(std::move(job));
   if (!room) co_return room.error();
   co_return co_await load_room(room->id);
 }
@@ -272,14 +334,18 @@ task<room_view> service::create_room(std::string user_id, std::string title, std
 task<std::pair<room_view, bool>> service::open_direct(std::string user_id, std::string other_id) {
   if (other_id == user_id) co_return bad_request("self_direct", "You cannot open a direct chat with yourself");
   if (!core::is_uuid(other_id)) co_return no_such_user();
-  auto job = [user_id, other_id](store::connection& c) -> core::result<std::pair<store::room_record, bool>> {
-        if (!c.find_user(other_id)) return no_such_user();
-        std::string new_id = core::new_uuid();
-        auto room = c.get_or_create_direct_room(new_id, user_id, other_id, core::now_ms());
-        return std::pair{room, room.id == new_id};
-      };
-  auto opened = co_await writer_.run(
-      std::move(job));
+  auto job = [this, user_id,
+              other_id](store::connection& c) -> core::result<std::pair<store::room_record, bool>> {
+    if (!c.find_user(other_id)) return no_such_user();
+    std::string new_id = core::new_uuid();
+    std::vector<std::string> joined;
+    auto existing = c.get_or_create_direct_room(new_id, user_id, other_id, core::now_ms());
+    const bool created = existing.id == new_id;
+    if (created) joined = {user_id, other_id};
+    if (!joined.empty()) announce_joins(c, existing.id, joined);
+    return std::pair{existing, created};
+  };
+  auto opened = co_await writer_.run(std::move(job));
   if (!opened) co_return opened.error();
   auto view = co_await load_room(opened->first.id);
   if (!view) co_return view.error();
@@ -303,9 +369,11 @@ task<room_view> service::invite(std::string user_id, std::string room_id, std::s
   if (room->kind == store::room_kind::direct)
     co_return bad_request("direct_room", "A direct chat has exactly two members; create a group instead");
   if (!core::is_uuid(invitee_id)) co_return no_such_user();
-  auto job = [room_id, invitee_id](store::connection& c) -> core::result<bool> {
+  auto job = [this, room_id, invitee_id](store::connection& c) -> core::result<bool> {
     if (!c.find_user(invitee_id)) return no_such_user();
-    return c.add_member(room_id, invitee_id, store::member_role::member, core::now_ms());
+    bool added = c.add_member(room_id, invitee_id, store::member_role::member, core::now_ms());
+    if (added) announce_joins(c, room_id, {invitee_id});
+    return added;
   };
   auto added = co_await writer_.run(std::move(job));
   if (!added) co_return added.error();
@@ -315,7 +383,14 @@ task<room_view> service::invite(std::string user_id, std::string room_id, std::s
 task<bool> service::leave(std::string user_id, std::string room_id) {
   auto room = co_await require_member(user_id, room_id);
   if (!room) co_return room.error();
-  auto job = [room_id, user_id](store::connection& c) { return c.remove_member(room_id, user_id); };
+  auto job = [this, room_id, user_id](store::connection& c) {
+    bool removed = c.remove_member(room_id, user_id);
+    if (removed) {
+      boost::json::object data{{"roomId", room_id}, {"userId", user_id}, {"action", "leave"}};
+      publish(room_channel(room_id), encode_event("member", room_id, 0, user_id, "leave", data));
+    }
+    return removed;
+  };
   co_return co_await writer_.run(std::move(job));
 }
 
@@ -331,6 +406,9 @@ task<posted_message> service::post(std::string user_id, std::string room_id, std
     auto id = validate_client_msg_id(*client_msg_id);
     if (!id) co_return id.error();
   }
+  // The author's name and avatar are stamped on the delivered message; have them at hand for the writer.
+  auto me = co_await author(user_id);
+  if (!me) co_return me.error();
   // Membership is checked inside the writer's transaction, so a user who just left cannot slip a message in.
   store::new_message message{core::new_uuid(), room_id, user_id, std::move(*text), client_msg_id, core::now_ms()};
   auto appended = co_await writer_.append(std::move(message));
@@ -341,11 +419,7 @@ task<posted_message> service::post(std::string user_id, std::string room_id, std
     case store::append_status::duplicate: co_return posted_message{std::move(appended->message), false};
     case store::append_status::stored: break;
   }
-  // Committed: only now may anyone see it.
-  boost::json::object event;
-  event["event"] = "message";
-  event["data"] = message_json(appended->message);
-  bus_.publish(room_channel(room_id), std::make_shared<const std::string>(boost::json::serialize(event)));
+  // Committed, and already published by on_committed() on the writer thread.
   co_return posted_message{std::move(appended->message), true};
 }
 
@@ -366,11 +440,25 @@ task<history_page> service::history(std::string user_id, std::string room_id, st
 task<std::int64_t> service::mark_read(std::string user_id, std::string room_id, std::int64_t seq) {
   if (!core::is_uuid(room_id)) co_return no_such_room();
   if (seq < 0) co_return bad_request("invalid_seq", "seq must not be negative");
-  auto job = [room_id, user_id, seq](store::connection& c) { return c.mark_read(room_id, user_id, seq); };
-  auto stored = co_await writer_.run(
-      std::move(job));
+  auto job = [this, room_id, user_id, seq](store::connection& c) {
+    auto stored = c.mark_read(room_id, user_id, seq);
+    if (stored) {
+      boost::json::object data{{"roomId", room_id}, {"userId", user_id}, {"seq", *stored}};
+      publish(room_channel(room_id), encode_event("read", room_id, 0, user_id, "", data));
+    }
+    return stored;
+  };
+  auto stored = co_await writer_.run(std::move(job));
   if (!stored) co_return core::forbidden("You are not a member of this room");
   co_return *stored;
+}
+
+task<bool> service::typing(std::string user_id, std::string room_id) {
+  auto room = co_await require_member(user_id, room_id);
+  if (!room) co_return room.error();
+  boost::json::object data{{"roomId", room_id}, {"userId", user_id}};
+  publish(room_channel(room_id), encode_event("typing", room_id, 0, user_id, "", data));
+  co_return true;
 }
 
 }  // namespace suda::chat

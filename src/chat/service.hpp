@@ -7,6 +7,7 @@
 // Threads: methods run on the caller's I/O executor and never block it. SQL runs on the writer (writes) or the
 // reader pool (reads); Argon2id and image decoding run on the CPU pool.
 #include "bus/bus.hpp"
+#include "chat/profile_cache.hpp"
 #include "core/error.hpp"
 #include "core/rate_limiter.hpp"
 #include "store/reader_pool.hpp"
@@ -64,8 +65,9 @@ struct service_options {
 
 class service {
  public:
+  // Installs itself as the writer's commit listener: stored messages are published from there, in commit order.
   service(store::writer& writer, store::reader_pool& readers, boost::asio::thread_pool& cpu, bus::bus& bus,
-          service_options options);
+          profile_cache& profiles, service_options options);
 
   // --- accounts and sessions ---
   task<account> sign_up(std::string email, std::string password);
@@ -100,19 +102,27 @@ class service {
   task<history_page> history(std::string user_id, std::string room_id, std::optional<std::int64_t> before,
                              int limit);
   task<std::int64_t> mark_read(std::string user_id, std::string room_id, std::int64_t seq);
-
-  // The bus channel of a room's events.
-  static std::string room_channel(std::string_view room_id);
+  // Tells the room's other members that the user is typing (not stored).
+  task<bool> typing(std::string user_id, std::string room_id);
 
  private:
   // errc::not_found for an unknown/malformed room, errc::forbidden when the user is not a member.
   task<store::room_record> require_member(const std::string& user_id, const std::string& room_id);
   task<room_view> load_room(std::string room_id);
+  task<author_profile> author(const std::string& user_id);
+
+  // Fan-out. Called on the writer thread right after the commit they announce, so events reach the bus in
+  // commit order (a leave is never overtaken by a later message, DESIGN.md "members only").
+  void publish(const std::string& channel, std::string payload);
+  void on_committed(const std::vector<store::append_result>& results);
+  void announce_joins(store::connection& c, const std::string& room_id, const std::vector<std::string>& joined_ids);
+  void announce_profile(store::connection& c, const store::user_record& user);
 
   store::writer& writer_;
   store::reader_pool& readers_;
   boost::asio::thread_pool& cpu_;  // Argon2id and libvips: slow by design, kept off the I/O threads
   bus::bus& bus_;
+  profile_cache& profiles_;
   service_options options_;
   core::rate_limiter login_per_ip_;
   core::rate_limiter login_per_account_;

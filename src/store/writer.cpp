@@ -83,6 +83,13 @@ void writer::commit_appends(std::vector<append_job>& batch) {
     if (results.size() != batch.size()) throw std::logic_error("append_messages returned a wrong count");
     ++batches_;
     messages_ += batch.size();
+    if (commit_listener_) {
+      try {
+        commit_listener_(results);
+      } catch (const std::exception& e) {  // a fan-out failure must not fail messages that are committed
+        core::log::error("writer", "commit listener failed: ", e.what());
+      }
+    }
     for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done->complete(nullptr, std::move(results[i]));
   } catch (...) {
     core::log::error("writer", "a batch of ", batch.size(), " messages failed to commit");

@@ -62,7 +62,13 @@ class writer {
         boost::asio::use_awaitable);
   }
 
-  // Stops accepting jobs, commits everything queued, joins the thread. Idempotent.
+  // Called on the writer thread after each committed batch of appends, before the callers resume, with the
+  // batch's results in commit order. Publishing from here keeps fan-out in commit order (DESIGN.md: publish
+  // only after commit). Set once, before the first append. Must be quick and must not throw.
+  using commit_listener = std::function<void(const std::vector<append_result>&)>;
+  void set_commit_listener(commit_listener listener) { commit_listener_ = std::move(listener); }
+
+  // Stops accepting jobs, commits everything queued, joins the thread. Idempotent; call from one thread.
   void stop();
 
   // Counters for logs and benchmarks.
@@ -92,6 +98,7 @@ class writer {
   std::condition_variable wake_;
   std::deque<job> queue_;
   bool stopping_ = false;
+  commit_listener commit_listener_;
   std::atomic<std::size_t> batches_{0};
   std::atomic<std::size_t> messages_{0};
   std::thread thread_;

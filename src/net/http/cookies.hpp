@@ -2,6 +2,7 @@
 // The session cookie: HttpOnly (scripts never see the token), SameSite=Lax (no cross-site POSTs carry it),
 // Secure when the server is reached over HTTPS (config.secure_cookies).
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -15,5 +16,8 @@ std::string session_cookie(std::string_view token, std::chrono::seconds max_age,
 
 // The Set-Cookie value that makes the browser forget the session (empty value, Max-Age=0).
 std::string clear_session_cookie(bool secure);
+
+// The value of cookie `name` in one Cookie header value ("a=1; b=2"), nullopt when absent.
+std::optional<std::string> find_cookie(std::string_view cookie_header, std::string_view name);
 
 }  // namespace suda::net::http

@@ -23,6 +23,8 @@ bool iequals(std::string_view a, std::string_view b) {
          });
 }
 
+}  // namespace
+
 // Looks for `name` in one Cookie header value: "a=1; b=2" (spaces around ';' and '=' tolerated, since
 // some clients and proxies add them). A value in double quotes is returned without them (RFC 6265).
 std::optional<std::string> find_cookie(std::string_view header, std::string_view name) {
@@ -39,8 +41,6 @@ std::optional<std::string> find_cookie(std::string_view header, std::string_view
   }
   return std::nullopt;
 }
-
-}  // namespace
 
 std::string_view request_context::param(std::string_view name) const {
   for (const auto& [key, value] : params) {

@@ -7,6 +7,13 @@
 // It plugs into the HTTP server: the HTTP layer routes GET/POST/OPTIONS on the mount paths to
 // handle_http() and gives WebSocket upgrade requests on those paths to handle_websocket().
 // It knows nothing of Socket.IO or chat: new connections are handed to `on_connection`.
+//
+// Wiring (see server.cpp for the heartbeat sweep and session.hpp for a connection's life):
+//  - the HTTP layer's body limit on the mount paths must be at least max_payload, or it answers 413 itself
+//    and the session is not told (it then ends by ping timeout);
+//  - `on_connection` runs on the new connection's strand, before any of its messages is delivered;
+//  - stop in this order: shutdown(), let the io_context run until connection_count() is 0 (or a grace
+//    period), stop it, destroy this object, then the io_context (connections hold strands of it).
 #include "realtime/engineio/socket.hpp"
 
 #include <boost/asio/awaitable.hpp>

@@ -1,0 +1,332 @@
+#include "chat/hub.hpp"
+
+#include "core/log.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+#include <set>
+
+namespace suda::chat {
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+namespace {
+// Messages read from the store per round of a catch-up: bounds the memory one client's catch-up holds.
+constexpr int catch_up_page = 100;
+
+struct room_seq {
+  std::string room_id;
+  std::int64_t last_seq;
+};
+struct user_rooms {
+  std::vector<room_seq> rooms;
+  std::set<std::string> co_members;
+};
+
+user_rooms read_user_rooms(store::connection& c, const std::string& user_id) {
+  user_rooms out;
+  for (auto& summary : c.rooms_of_user(user_id)) {
+    out.rooms.push_back({summary.room.id, summary.room.last_seq});
+    for (auto& m : summary.members)
+      if (m.user_id != user_id) out.co_members.insert(m.user_id);
+  }
+  return out;
+}
+}  // namespace
+
+hub::hub(asio::any_io_executor executor, bus::bus& bus, store::reader_pool& readers, profile_cache& profiles,
+         wire_encoder encoder)
+    : strand_(asio::make_strand(executor)),
+      bus_(bus),
+      readers_(readers),
+      profiles_(profiles),
+      encoder_(std::move(encoder)) {}
+
+bus::subscription hub::subscribe(const std::string& channel) {
+  std::weak_ptr<hub> weak = weak_from_this();
+  // The bus calls this on the publisher's thread: only hop to the strand, in order.
+  return bus_.subscribe(channel, [weak](const std::string&, const bus::payload& bytes) {
+    if (auto self = weak.lock())
+      asio::post(self->strand_, [self, bytes] { self->on_bus(*bytes); });
+  });
+}
+
+asio::awaitable<hub::session_id> hub::attach(std::shared_ptr<subscriber> client, std::string user_id,
+                                             std::optional<seq_map> known) {
+  co_return co_await asio::co_spawn(strand_, attach_on_strand(std::move(client), std::move(user_id), std::move(known)),
+                                    asio::use_awaitable);
+}
+
+asio::awaitable<hub::session_id> hub::attach_on_strand(std::shared_ptr<subscriber> client, std::string user_id,
+                                                       std::optional<seq_map> known) {
+  auto self = shared_from_this();  // keeps the hub alive across the reads below
+  const session_id id = next_id_++;
+  session& fresh = sessions_[id];
+  fresh.client = std::move(client);
+  fresh.user_id = user_id;
+  fresh.sync_requested = known.has_value();
+  // In the user's index first, so a room this user joins from now on is not missed.
+  auto& user = users_[user_id];
+  const bool first_session = user.sessions.empty();
+  if (!user.subscription) user.subscription = subscribe(user_channel(user_id));
+  user.sessions.insert(id);
+
+  auto read = [user_id](store::connection& c) { return read_user_rooms(c, user_id); };
+  user_rooms first = co_await readers_.run(read);
+  auto it = sessions_.find(id);
+  if (it == sessions_.end()) co_return id;  // detached while reading
+  for (const auto& r : first.rooms) {
+    if (it->second.rooms.contains(r.room_id)) continue;  // joined meanwhile through a "room" event
+    std::int64_t from = r.last_seq;
+    if (known) {
+      auto k = known->find(r.room_id);
+      if (k != known->end()) from = std::clamp<std::int64_t>(k->second, 0, r.last_seq);
+    }
+    join_room(id, it->second, r.room_id, from);
+  }
+  // Presence: tell the others I am online (first client of this user here), and tell me who is.
+  std::vector<std::string> room_ids;
+  for (const auto& r : first.rooms) room_ids.push_back(r.room_id);
+  if (first_session) publish_presence(user_id, room_ids, true);
+  for (const auto& other : first.co_members) {
+    auto u = users_.find(other);
+    if (u == users_.end() || u->second.sessions.empty()) continue;
+    json::object data{{"userId", other}, {"online", true}};
+    it->second.client->deliver(encoder_("presence", json::serialize(data)));
+  }
+
+  // Messages committed between the read above and joining the rooms' indexes were published before this
+  // client could see them: read the rooms' seqs again and fill any gap from the store.
+  user_rooms second = co_await readers_.run(read);
+  it = sessions_.find(id);
+  if (it == sessions_.end()) co_return id;
+  // Rooms left meanwhile (a leave processed before this client was in the room's index) are dropped.
+  std::unordered_set<std::string> still_member;
+  for (const auto& r : second.rooms) still_member.insert(r.room_id);
+  std::vector<std::string> stale;
+  for (auto& [room_id, cursor] : it->second.rooms)
+    if (!still_member.contains(room_id) && !it->second.joined_live.contains(room_id)) stale.push_back(room_id);
+  for (auto& room_id : stale) leave_room(id, it->second, room_id);
+  it->second.joined_live.clear();
+  for (const auto& r : second.rooms) {
+    auto cursor = it->second.rooms.find(r.room_id);
+    if (cursor != it->second.rooms.end() && !cursor->second.catching_up && r.last_seq > cursor->second.last)
+      start_catch_up(id, r.room_id, r.last_seq);
+  }
+  maybe_synced(it->second);
+  co_return id;
+}
+
+void hub::detach(session_id id) {
+  asio::post(strand_, [self = shared_from_this(), id] {
+    auto it = self->sessions_.find(id);
+    if (it == self->sessions_.end()) return;
+    session& s = it->second;
+    std::vector<std::string> room_ids;
+    for (auto& [room_id, cursor] : s.rooms) room_ids.push_back(room_id);
+    for (auto& room_id : room_ids) self->leave_room(id, s, room_id);
+    auto user = self->users_.find(s.user_id);
+    bool last_session = false;
+    if (user != self->users_.end()) {
+      user->second.sessions.erase(id);
+      if (user->second.sessions.empty()) {
+        self->users_.erase(user);
+        last_session = true;
+      }
+    }
+    if (last_session) self->publish_presence(s.user_id, room_ids, false);
+    self->sessions_.erase(it);
+  });
+}
+
+void hub::sync(session_id id, seq_map known) {
+  asio::post(strand_, [self = shared_from_this(), id, known = std::move(known)] {
+    auto it = self->sessions_.find(id);
+    if (it == self->sessions_.end()) return;
+    it->second.sync_requested = true;
+    for (auto& [room_id, seq] : known) {
+      auto cursor = it->second.rooms.find(room_id);
+      if (cursor == it->second.rooms.end() || seq >= cursor->second.last || cursor->second.catching_up) continue;
+      // The client lacks what it was sent before (it reconnected): send again from what it has.
+      std::int64_t had = cursor->second.last;
+      cursor->second.last = std::max<std::int64_t>(seq, 0);
+      self->start_catch_up(id, room_id, had);
+    }
+    self->maybe_synced(it->second);
+  });
+}
+
+void hub::join_room(session_id id, session& s, const std::string& room_id, std::int64_t last_seq) {
+  room_cursor cursor;
+  cursor.last = last_seq;
+  s.rooms[room_id] = cursor;
+  auto& room = rooms_[room_id];
+  if (!room.subscription) room.subscription = subscribe(room_channel(room_id));
+  room.sessions.insert(id);
+}
+
+void hub::leave_room(session_id id, session& s, const std::string& room_id) {
+  s.rooms.erase(room_id);
+  auto room = rooms_.find(room_id);
+  if (room == rooms_.end()) return;
+  room->second.sessions.erase(id);
+  if (room->second.sessions.empty()) rooms_.erase(room);  // drops the bus subscription
+}
+
+void hub::on_bus(const std::string& payload) {
+  auto e = decode_event(payload);
+  if (!e) {
+    core::log::warn("hub", "dropped a malformed bus event");
+    return;
+  }
+  const std::string room_id(e->room_id);
+  const wire packet = encoder_(e->event, e->data);  // once, for every recipient
+
+  if (e->event == "room") {  // a user channel: this user was added to a room
+    auto user = users_.find(std::string(e->user_id));
+    if (user == users_.end()) return;
+    for (session_id id : user->second.sessions) {
+      session& s = sessions_.at(id);
+      if (!s.rooms.contains(room_id)) join_room(id, s, room_id, e->seq);
+      s.joined_live.insert(room_id);
+      s.client->deliver(packet);
+    }
+    return;
+  }
+
+  auto room = rooms_.find(room_id);
+  if (room == rooms_.end()) return;
+  // A copy: leave_room() below changes the set while we walk it.
+  const std::vector<session_id> recipients(room->second.sessions.begin(), room->second.sessions.end());
+  for (session_id id : recipients) {
+    session& s = sessions_.at(id);
+    if (e->event == "message") {
+      deliver_message(id, s, *e, packet);
+    } else if ((e->event == "typing" || e->event == "presence") && s.user_id == e->user_id) {
+      continue;  // not echoed to the actor's own clients
+    } else {
+      s.client->deliver(packet);
+    }
+  }
+  if (e->event == "member" && e->action == "leave") {
+    // Delivered to everyone in the room above, the leaver included; from now on the leaver gets nothing.
+    auto user = users_.find(std::string(e->user_id));
+    if (user != users_.end())
+      for (session_id id : user->second.sessions) leave_room(id, sessions_.at(id), room_id);
+  }
+}
+
+void hub::deliver_message(session_id id, session& s, const event_view& e, const wire& packet) {
+  auto it = s.rooms.find(std::string(e.room_id));
+  if (it == s.rooms.end()) return;
+  room_cursor& cursor = it->second;
+  if (cursor.catching_up) {
+    cursor.highest_seen = std::max(cursor.highest_seen, e.seq);
+    return;
+  }
+  if (e.seq <= cursor.last) return;  // already delivered
+  if (e.seq == cursor.last + 1) {
+    s.client->deliver(packet);
+    cursor.last = e.seq;
+    return;
+  }
+  start_catch_up(id, it->first, e.seq);  // a gap: the store has what is missing, this one included
+}
+
+void hub::start_catch_up(session_id id, const std::string& room_id, std::int64_t seen) {
+  auto& s = sessions_.at(id);
+  auto& cursor = s.rooms.at(room_id);
+  cursor.catching_up = true;
+  cursor.highest_seen = std::max(cursor.highest_seen, seen);
+  ++s.catch_ups_running;
+  asio::co_spawn(strand_, catch_up(id, room_id), [](std::exception_ptr failure) {
+    if (!failure) return;
+    try {
+      std::rethrow_exception(failure);
+    } catch (const std::exception& ex) {
+      core::log::error("hub", "catch-up failed: ", ex.what());
+    }
+  });
+}
+
+asio::awaitable<void> hub::catch_up(session_id id, std::string room_id) {
+  auto self = shared_from_this();
+  for (;;) {
+    auto it = sessions_.find(id);
+    if (it == sessions_.end()) co_return;
+    auto cursor = it->second.rooms.find(room_id);
+    if (cursor == it->second.rooms.end()) {  // left the room meanwhile
+      --it->second.catch_ups_running;
+      maybe_synced(it->second);
+      co_return;
+    }
+    const std::int64_t from = cursor->second.last;
+    struct page {
+      std::vector<store::message_record> messages;
+      std::map<std::string, author_profile> authors;
+    };
+    auto read = [this, room_id, from](store::connection& c) {
+      page p;
+      p.messages = c.messages_after(room_id, from, catch_up_page);
+      for (const auto& m : p.messages) {
+        if (p.authors.contains(m.user_id)) continue;
+        if (auto known = profiles_.find(m.user_id)) {
+          p.authors[m.user_id] = *known;
+        } else if (auto user = c.find_user(m.user_id)) {
+          author_profile profile{user->display_name, user->avatar_version};
+          profiles_.put(m.user_id, profile);
+          p.authors[m.user_id] = profile;
+        }
+      }
+      return p;
+    };
+    page got = co_await readers_.run(read);
+
+    it = sessions_.find(id);
+    if (it == sessions_.end()) co_return;
+    cursor = it->second.rooms.find(room_id);
+    if (cursor == it->second.rooms.end()) continue;  // handled at the top of the loop
+    room_cursor& c = cursor->second;
+    for (const auto& m : got.messages) {
+      if (m.seq <= c.last) continue;
+      auto author = got.authors.find(m.user_id);
+      author_profile profile = author != got.authors.end() ? author->second : author_profile{m.user_id, {}};
+      it->second.client->deliver(encoder_("message", json::serialize(message_event_data(m, profile))));
+      c.last = m.seq;
+    }
+    if (static_cast<int>(got.messages.size()) < catch_up_page && c.last >= c.highest_seen) {
+      c.catching_up = false;
+      c.highest_seen = 0;
+      --it->second.catch_ups_running;
+      maybe_synced(it->second);
+      co_return;
+    }
+  }
+}
+
+void hub::maybe_synced(session& s) {
+  if (!s.sync_requested || s.catch_ups_running > 0) return;
+  s.sync_requested = false;
+  json::object seqs;
+  for (auto& [room_id, cursor] : s.rooms) seqs[room_id] = cursor.last;
+  s.client->deliver(encoder_("synced", json::serialize(json::object{{"lastSeqs", std::move(seqs)}})));
+}
+
+void hub::publish_presence(const std::string& user_id, const std::vector<std::string>& room_ids, bool online) {
+  json::object data{{"userId", user_id}, {"online", online}};
+  for (const auto& room_id : room_ids)
+    bus_.publish(room_channel(room_id),
+                 std::make_shared<const std::string>(encode_event("presence", room_id, 0, user_id, "", data)));
+}
+
+asio::awaitable<std::size_t> hub::room_count() {
+  auto count = [this]() -> asio::awaitable<std::size_t> { co_return rooms_.size(); };
+  co_return co_await asio::co_spawn(strand_, count, asio::use_awaitable);
+}
+
+}  // namespace suda::chat

@@ -1,0 +1,240 @@
+#include "net/realtime/chat_gateway.hpp"
+
+#include "chat/json.hpp"
+#include "chat/validation.hpp"
+#include "core/log.hpp"
+#include "net/http/cookies.hpp"
+#include "realtime/socketio/packet.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <mutex>
+
+namespace suda::net::realtime_chat {
+namespace asio = boost::asio;
+namespace json = boost::json;
+namespace sio = suda::realtime::socketio;
+namespace eio = suda::realtime::engineio;
+
+namespace {
+
+constexpr std::size_t max_sync_rooms = 10000;  // bounds the work one sync request can ask for
+
+// What the gateway keeps per socket: the user, and the hub registration (which may complete after the socket
+// is already gone: then it is undone at once).
+struct client_state {
+  std::string user_id;
+  std::mutex mutex;  // guards hub_id and gone
+  std::optional<chat::hub::session_id> hub_id;
+  bool gone = false;
+};
+
+// Delivers the hub's packets to one socket.
+class socket_subscriber final : public chat::subscriber {
+ public:
+  explicit socket_subscriber(std::weak_ptr<sio::socket> socket) : socket_(std::move(socket)) {}
+  void deliver(const chat::wire& packet) override {
+    if (auto s = socket_.lock()) s->send_encoded(eio::frame{packet, false});
+  }
+
+ private:
+  std::weak_ptr<sio::socket> socket_;
+};
+
+json::object error_json(const core::error& e) {
+  return json::object{{"error", json::object{{"code", e.code}, {"message", e.message}}}};
+}
+
+void reply(const sio::ack_sender& ack, json::value value) {
+  if (!ack) return;
+  sio::arguments args;
+  args.values.push_back(std::move(value));
+  ack(std::move(args));
+}
+
+// The event's payload: its first argument, which must be an object.
+core::result<json::object> payload_of(const sio::arguments& args) {
+  if (args.values.empty() || !args.values[0].is_object())
+    return core::bad_request("invalid_payload", "The event's argument must be an object");
+  return args.values[0].get_object();
+}
+
+core::result<std::string> string_field(const json::object& o, std::string_view name) {
+  auto* v = o.if_contains(name);
+  if (!v || !v->is_string()) return core::bad_request("invalid_field", "'" + std::string(name) + "' must be a string");
+  return std::string(v->get_string());
+}
+
+core::result<std::optional<std::int64_t>> optional_int(const json::object& o, std::string_view name) {
+  auto* v = o.if_contains(name);
+  if (!v || v->is_null()) return std::optional<std::int64_t>{};
+  if (!v->is_int64() && !v->is_uint64())
+    return core::bad_request("invalid_field", "'" + std::string(name) + "' must be an integer");
+  return std::optional<std::int64_t>(v->to_number<std::int64_t>());
+}
+
+// {roomId: seq} from a client, validated and bounded.
+core::result<chat::hub::seq_map> seq_map_of(const json::value* v) {
+  chat::hub::seq_map out;
+  if (!v || v->is_null()) return out;
+  if (!v->is_object() || v->get_object().size() > max_sync_rooms)
+    return core::bad_request("invalid_field", "'lastSeqs' must be an object of room ids to seqs");
+  for (const auto& [room_id, seq] : v->get_object()) {
+    if (!seq.is_int64() && !seq.is_uint64())
+      return core::bad_request("invalid_field", "'lastSeqs' values must be integers");
+    out[std::string(room_id)] = std::max<std::int64_t>(0, seq.to_number<std::int64_t>());
+  }
+  return out;
+}
+
+// Runs one event's work as a coroutine; a result or error is sent with the ack, an exception as "internal".
+template <class Work>
+void spawn_event(asio::any_io_executor executor, sio::ack_sender ack, Work work) {
+  asio::co_spawn(executor, std::move(work), [ack](std::exception_ptr failure, json::value result) {
+    if (!failure) return reply(ack, std::move(result));
+    try {
+      std::rethrow_exception(failure);
+    } catch (const core::error_exception& e) {
+      reply(ack, error_json(e.err()));
+    } catch (const std::exception& e) {
+      core::log::error("realtime", "event failed: ", e.what());
+      reply(ack, error_json(core::internal_error("Something went wrong")));
+    }
+  });
+}
+
+}  // namespace
+
+chat_gateway::chat_gateway(asio::any_io_executor executor, chat::service& chat, std::shared_ptr<chat::hub> hub)
+    : executor_(std::move(executor)), chat_(chat), hub_(std::move(hub)) {}
+
+chat::wire chat_gateway::encode(std::string_view event, std::string_view data_json) {
+  std::string_view args[] = {data_json};
+  auto packet = sio::encode_event("/", event, args);
+  if (!packet) throw core::error_exception(packet.error());
+  return std::make_shared<const std::string>(std::move(*packet));
+}
+
+sio::namespace_options chat_gateway::main_namespace() {
+  sio::namespace_options options;
+  options.authorize = [this](sio::socket& socket) { return authorize(socket); };
+  options.on_connection = [this](std::shared_ptr<sio::socket> socket) { on_connection(std::move(socket)); };
+  return options;
+}
+
+asio::awaitable<std::optional<std::string>> chat_gateway::authorize(sio::socket& socket) {
+  // The token from auth.token (API clients), else the Authorization header, else the session cookie.
+  std::optional<std::string> token;
+  if (auto* auth = socket.auth().if_object(); auth && auth->contains("token") && auth->at("token").is_string())
+    token = std::string(auth->at("token").get_string());
+  const auto& info = socket.info();
+  if (!token && info.authorization.starts_with("Bearer ")) token = info.authorization.substr(7);
+  if (!token) token = http::find_cookie(info.cookie, http::session_cookie_name);
+  const std::optional<std::string> refused = "unauthorized: log in first";
+  if (!token || token->empty()) co_return refused;
+  auto user = co_await chat_.authenticate(*token);
+  if (!user) co_return refused;
+  auto state = std::make_shared<client_state>();
+  state->user_id = *user;
+  socket.data = state;
+  co_return std::nullopt;
+}
+
+void chat_gateway::on_connection(std::shared_ptr<sio::socket> socket) {
+  auto state = std::any_cast<std::shared_ptr<client_state>>(socket->data);
+  const std::string user_id = state->user_id;
+  std::optional<chat::hub::seq_map> known;
+  if (auto* auth = socket->auth().if_object(); auth && auth->contains("lastSeqs")) {
+    auto seqs = seq_map_of(auth->if_contains("lastSeqs"));
+    if (seqs) known = std::move(*seqs);
+  }
+
+  // Into the hub: every room of the user. The registration completes asynchronously; if the socket is gone by
+  // then, it is undone at once.
+  auto subscriber = std::make_shared<socket_subscriber>(socket);
+  auto hub = hub_;
+  asio::co_spawn(executor_, hub_->attach(subscriber, user_id, std::move(known)),
+                 [state, hub](std::exception_ptr failure, chat::hub::session_id id) {
+                   if (failure) {
+                     core::log::error("realtime", "could not attach a client to the hub");
+                     return;
+                   }
+                   std::lock_guard lock(state->mutex);
+                   if (state->gone) return hub->detach(id);
+                   state->hub_id = id;
+                 });
+  socket->on_disconnect([state, hub](std::string_view) {
+    std::lock_guard lock(state->mutex);
+    state->gone = true;
+    if (state->hub_id) hub->detach(*state->hub_id);
+  });
+
+  auto& chat = chat_;
+  auto executor = executor_;
+
+  socket->on("message", [&chat, executor, user_id](sio::arguments args, sio::ack_sender ack) {
+    spawn_event(executor, ack, [&chat, user_id, args = std::move(args)]() -> asio::awaitable<json::value> {
+      auto payload = payload_of(args).value();
+      auto room_id = string_field(payload, "roomId").value();
+      auto body = string_field(payload, "message").value();
+      std::optional<std::string> client_msg_id;
+      if (auto* id = payload.if_contains("clientMsgId"); id && !id->is_null())
+        client_msg_id = string_field(payload, "clientMsgId").value();
+      auto posted = (co_await chat.post(user_id, room_id, body, client_msg_id)).value();
+      co_return chat::message_json(posted.message);
+    });
+  });
+
+  socket->on("history", [&chat, executor, user_id](sio::arguments args, sio::ack_sender ack) {
+    spawn_event(executor, ack, [&chat, user_id, args = std::move(args)]() -> asio::awaitable<json::value> {
+      auto payload = payload_of(args).value();
+      auto room_id = string_field(payload, "roomId").value();
+      auto before = optional_int(payload, "before").value();
+      auto limit_in = optional_int(payload, "limit").value();
+      int limit = chat::validate_limit(limit_in.value_or(chat::default_page_size)).value();
+      auto page = (co_await chat.history(user_id, room_id, before, limit)).value();
+      json::array messages;
+      for (const auto& m : page.messages) messages.push_back(chat::message_json(m));
+      co_return json::object{{"messages", std::move(messages)}, {"hasMore", page.has_more}};
+    });
+  });
+
+  socket->on("read", [&chat, executor, user_id](sio::arguments args, sio::ack_sender ack) {
+    spawn_event(executor, ack, [&chat, user_id, args = std::move(args)]() -> asio::awaitable<json::value> {
+      auto payload = payload_of(args).value();
+      auto room_id = string_field(payload, "roomId").value();
+      auto seq = optional_int(payload, "seq").value();
+      if (!seq) throw core::error_exception(core::bad_request("invalid_seq", "'seq' must be an integer"));
+      auto stored = (co_await chat.mark_read(user_id, room_id, *seq)).value();
+      co_return json::object{{"roomId", room_id}, {"lastReadSeq", stored}};
+    });
+  });
+
+  socket->on("typing", [&chat, executor, user_id](sio::arguments args, sio::ack_sender ack) {
+    spawn_event(executor, ack, [&chat, user_id, args = std::move(args)]() -> asio::awaitable<json::value> {
+      auto payload = payload_of(args).value();
+      auto room_id = string_field(payload, "roomId").value();
+      (co_await chat.typing(user_id, room_id)).value();
+      co_return json::object{{"ok", true}};
+    });
+  });
+
+  socket->on("sync", [state, hub](sio::arguments args, sio::ack_sender ack) {
+    auto payload = payload_of(args);
+    if (!payload) return reply(ack, error_json(payload.error()));
+    auto seqs = seq_map_of(payload->if_contains("lastSeqs"));
+    if (!seqs) return reply(ack, error_json(seqs.error()));
+    {
+      std::lock_guard lock(state->mutex);
+      if (state->hub_id) hub->sync(*state->hub_id, std::move(*seqs));
+    }
+    reply(ack, json::object{{"ok", true}});
+  });
+
+  socket->on_any([](std::string_view event, sio::arguments, sio::ack_sender ack) {
+    reply(ack, error_json(core::bad_request("unknown_event", "Unknown event '" + std::string(event) + "'")));
+  });
+}
+
+}  // namespace suda::net::realtime_chat

@@ -1,0 +1,99 @@
+#include "realtime/engineio/websocket_transport.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/http/field.hpp>
+
+#include <array>
+#include <unistd.h>
+
+namespace suda::realtime::engineio {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+
+namespace {
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+// A message near maxPayload grows the read buffer to that size; keeping it for a connection that then
+// sends small messages would pin up to maxPayload per connection, so bigger buffers are given back.
+constexpr std::size_t kept_buffer_bytes = 64 * 1024;
+}  // namespace
+
+std::optional<beast::tcp_stream> websocket_transport::rebind(beast::tcp_stream stream,
+                                                               const asio::any_io_executor& executor) {
+  // Beast's websocket timer and every completion must run on the session's strand, but a socket's executor
+  // is fixed at construction: the descriptor is moved to a new socket object built on that strand.
+  error_code ec;
+  auto socket = stream.release_socket();
+  const auto endpoint = socket.local_endpoint(ec);
+  if (ec) return std::nullopt;
+  const auto handle = socket.release(ec);
+  if (ec) return std::nullopt;
+  asio::ip::tcp::socket moved(executor);
+  moved.assign(endpoint.protocol(), handle, ec);
+  if (ec) {
+    ::close(handle);
+    return std::nullopt;
+  }
+  // Engine.IO frames are small and written back to back; without this, Nagle holds each frame after the
+  // first until the peer's (delayed, ~40 ms) ACK arrives.
+  moved.set_option(asio::ip::tcp::no_delay(true), ec);
+  return beast::tcp_stream(std::move(moved));
+}
+
+websocket_transport::websocket_transport(beast::tcp_stream stream, std::size_t max_message_bytes,
+                                         std::chrono::milliseconds handshake_timeout)
+    : stream_(std::move(stream)) {
+  websocket::stream_base::timeout timeouts{};
+  timeouts.handshake_timeout = handshake_timeout;
+  timeouts.idle_timeout = websocket::stream_base::none();
+  timeouts.keep_alive_pings = false;
+  stream_.set_option(timeouts);
+  stream_.set_option(websocket::stream_base::decorator(
+      [](websocket::response_type& res) { res.set(beast::http::field::server, "suda"); }));
+  stream_.read_message_max(max_message_bytes);
+}
+
+asio::awaitable<websocket_transport::error_code> websocket_transport::accept(const request& req) {
+  auto [ec] = co_await stream_.async_accept(req, use_tuple);
+  co_return ec;
+}
+
+asio::awaitable<websocket_transport::incoming> websocket_transport::read() {
+  buffer_.consume(buffer_.size());
+  if (buffer_.capacity() > kept_buffer_bytes) buffer_.shrink_to_fit();
+  auto [ec, bytes] = co_await stream_.async_read(buffer_, use_tuple);
+  incoming in;
+  in.ec = ec;
+  if (!ec) {
+    in.binary = stream_.got_binary();
+    const auto data = buffer_.data();
+    in.data = std::string_view(static_cast<const char*>(data.data()), data.size());
+  }
+  co_return in;
+}
+
+asio::awaitable<websocket_transport::error_code> websocket_transport::write(const outgoing& packet) {
+  if (packet.binary) {
+    stream_.binary(true);
+    auto [ec, bytes] = co_await stream_.async_write(asio::buffer(packet.view()), use_tuple);
+    co_return ec;
+  }
+  stream_.text(true);
+  const char digit = static_cast<char>('0' + static_cast<int>(packet.type));
+  const std::array<asio::const_buffer, 2> buffers{asio::buffer(&digit, 1), asio::buffer(packet.view())};
+  auto [ec, bytes] = co_await stream_.async_write(buffers, use_tuple);
+  co_return ec;
+}
+
+asio::awaitable<void> websocket_transport::close() {
+  auto [ec] = co_await stream_.async_close(websocket::close_code::normal, use_tuple);
+  (void)ec;  // the connection is over either way; a peer that does not answer is cut by the timeout
+}
+
+void websocket_transport::abort() noexcept { beast::get_lowest_layer(stream_).close(); }
+
+}  // namespace suda::realtime::engineio

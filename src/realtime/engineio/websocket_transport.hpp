@@ -1,0 +1,72 @@
+#pragma once
+// One WebSocket carrying (or being tested to carry) an Engine.IO connection: Beast's websocket::stream over
+// the TCP stream the HTTP server handed over, with the settings Engine.IO needs.
+//
+//  - Every operation runs on the session's strand: the TCP socket is moved onto that strand when the
+//    transport is made (rebind), so Beast's own timer (the handshake timeout) runs there too.
+//  - Timeouts: the handshake timeout is on (a client that never finishes the upgrade or the closing
+//    handshake is dropped); the idle timeout and Beast's keep-alive pings are off: the Engine.IO heartbeat
+//    decides when a silent peer is gone.
+//  - read_message_max = maxPayload: a bigger message fails the read (Beast answers close 1009).
+//  - Text frames carry text packets ("4hello"), binary frames carry binary messages (raw bytes).
+//  - At most one read and one write at a time; the session guarantees it (one reader, one writer).
+#include "realtime/engineio/outbox.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/websocket/stream.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <string_view>
+
+namespace suda::realtime::engineio {
+
+class websocket_transport {
+ public:
+  using request = boost::beast::http::request<boost::beast::http::string_body>;
+  using error_code = boost::system::error_code;
+
+  // Moves the stream's socket onto `executor` (the session's strand). nullopt when the socket is no longer
+  // usable (the peer left while the request was being checked).
+  static std::optional<boost::beast::tcp_stream> rebind(boost::beast::tcp_stream stream,
+                                                         const boost::asio::any_io_executor& executor);
+
+  websocket_transport(boost::beast::tcp_stream stream, std::size_t max_message_bytes,
+                      std::chrono::milliseconds handshake_timeout);
+  websocket_transport(const websocket_transport&) = delete;
+  websocket_transport& operator=(const websocket_transport&) = delete;
+
+  // Answers the upgrade request (101).
+  boost::asio::awaitable<error_code> accept(const request& req);
+
+  struct incoming {
+    error_code ec;
+    bool binary = false;
+    std::string_view data;  // valid until the next read()
+  };
+  boost::asio::awaitable<incoming> read();
+
+  // One packet as one frame: a text message as "4" + data (two buffers, no copy), a binary message as a
+  // binary frame, a control packet as its digit + data.
+  boost::asio::awaitable<error_code> write(const outgoing& packet);
+
+  // The closing handshake (close frame 1000), bounded by the handshake timeout.
+  boost::asio::awaitable<void> close();
+
+  // Closes the TCP connection now; pending operations complete with an error. Idempotent.
+  void abort() noexcept;
+
+  bool is_open() const noexcept { return stream_.is_open(); }
+
+ private:
+  boost::beast::websocket::stream<boost::beast::tcp_stream> stream_;
+  boost::beast::flat_buffer buffer_;
+};
+
+}  // namespace suda::realtime::engineio

@@ -1,0 +1,90 @@
+#include "realtime/engineio/outbox.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace suda::realtime::engineio {
+namespace {
+
+outgoing text(std::string data) { return outgoing::message(text_frame(std::move(data))); }
+outgoing binary(std::string data) { return outgoing::message(binary_frame(std::move(data))); }
+
+TEST(outbox, take_returns_everything_in_push_order_and_empties_the_queue) {
+  outbox box({10, 1000});
+  EXPECT_EQ(box.push(text("a")), outbox::push_result::queued);
+  EXPECT_EQ(box.push(outgoing::control(packet_type::ping)), outbox::push_result::queued);
+  auto batch = box.take(false);
+  ASSERT_EQ(batch.size(), 2u);
+  EXPECT_EQ(batch[0].view(), "a");
+  EXPECT_EQ(batch[1].type, packet_type::ping);
+  EXPECT_TRUE(box.take(false).empty());
+}
+
+TEST(outbox, an_idle_consumer_is_woken_by_the_first_push_only) {
+  outbox box({10, 1000});
+  EXPECT_TRUE(box.take(/*go_idle=*/true).empty());
+  EXPECT_EQ(box.push(text("a")), outbox::push_result::queued_wake);
+  EXPECT_EQ(box.push(text("b")), outbox::push_result::queued);  // one wake-up per burst
+  EXPECT_EQ(box.take(true).size(), 2u);
+}
+
+TEST(outbox, a_push_over_the_packet_bound_is_refused_once_then_the_outbox_is_closed) {
+  outbox box({2, 1000});
+  EXPECT_EQ(box.push(text("a")), outbox::push_result::queued);
+  EXPECT_EQ(box.push(text("b")), outbox::push_result::queued);
+  EXPECT_EQ(box.push(text("c")), outbox::push_result::over_limit);
+  EXPECT_EQ(box.push(text("d")), outbox::push_result::closed);
+  EXPECT_FALSE(box.is_open());
+  EXPECT_EQ(box.take(false).size(), 2u);  // what was accepted stays
+}
+
+TEST(outbox, the_byte_bound_counts_the_data_and_the_type) {
+  outbox box({100, 10});
+  EXPECT_EQ(box.push(text("12345678")), outbox::push_result::queued);  // 9 bytes
+  EXPECT_EQ(box.push(text("9")), outbox::push_result::over_limit);     // 11 > 10
+}
+
+TEST(outbox, push_of_several_packets_is_all_or_nothing) {
+  outbox box({3, 1000});
+  EXPECT_EQ(box.push(text("a")), outbox::push_result::queued);
+  const std::vector<outgoing> three{text("b"), binary("c"), binary("d")};
+  EXPECT_EQ(box.push(three), outbox::push_result::over_limit);
+  EXPECT_EQ(box.take(false).size(), 1u);
+}
+
+TEST(outbox, control_packets_follow_a_close_but_messages_do_not) {
+  outbox box({10, 1000});
+  box.close();
+  EXPECT_EQ(box.push(text("a")), outbox::push_result::closed);
+  EXPECT_EQ(box.push_control(outgoing::control(packet_type::close)), outbox::push_result::queued);
+  EXPECT_EQ(box.take(false).size(), 1u);
+}
+
+TEST(outbox, clear_drops_the_queue_and_refuses_more) {
+  outbox box({10, 1000});
+  box.push(text("a"));
+  box.clear();
+  EXPECT_TRUE(box.take(false).empty());
+  EXPECT_EQ(box.push(text("b")), outbox::push_result::closed);
+}
+
+TEST(polling_payload, joins_packets_with_the_separator_and_binary_as_base64) {
+  const std::vector<outgoing> packets{text("hello"), binary(std::string("\x01\x02\x03\x04", 4)),
+                                      outgoing::control(packet_type::ping), outgoing::control(packet_type::pong, "probe")};
+  EXPECT_EQ(encode_polling_payload(packets), std::optional<std::string>("4hello\x1e" "bAQIDBA==\x1e" "2\x1e" "3probe"));
+}
+
+TEST(polling_payload, refuses_text_holding_the_separator) {
+  const std::vector<outgoing> packets{text("a\x1e" "b")};
+  EXPECT_EQ(encode_polling_payload(packets), std::nullopt);
+}
+
+TEST(polling_payload, binary_bytes_may_hold_the_separator) {
+  const std::vector<outgoing> packets{binary("\x1e")};
+  EXPECT_EQ(encode_polling_payload(packets), std::optional<std::string>("bHg=="));
+}
+
+}  // namespace
+}  // namespace suda::realtime::engineio
