@@ -30,21 +30,6 @@ constexpr std::string_view authorize_failed_message = "Server error";
 // The Socket.IO socket id: 120 random bits, as long as the reference's ids.
 constexpr std::size_t socket_id_length = 20;
 
-// socket.io-parser lets a namespace run to the end of the packet when no ',' follows it, and the
-// protocol test suite sends such packets ("40/custom", "41/custom"); the codec insists on the ',' that
-// every encoder writes. Supplying the comma reads those packets as the reference does.
-core::result<packet> decode_text(std::string_view text, const decode_limits& limits) {
-  auto decoded = decode(text, limits);
-  if (decoded || decoded.error().code != errors::bad_namespace || text.find(',') != std::string_view::npos) {
-    return decoded;
-  }
-  std::string with_comma;
-  with_comma.reserve(text.size() + 1);
-  with_comma.append(text);
-  with_comma += ',';
-  return decode(with_comma, limits);
-}
-
 reconstructor_limits limits_of(const server_options& options) {
   reconstructor_limits limits;
   limits.decode.max_attachments = options.max_attachments;
@@ -90,7 +75,7 @@ void client::start() {
 void client::on_text(std::string text) {
   if (closed_) return;
   incoming_bytes_ = text.size();
-  auto decoded = decode_text(text, limits_.decode);
+  auto decoded = decode(text, limits_.decode);
   if (!decoded) {
     core::log::debug(log_component, sid_, ": malformed packet (", decoded.error().code, ": ",
                      decoded.error().message, "); closing");

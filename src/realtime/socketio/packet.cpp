@@ -154,15 +154,16 @@ core::result<packet> decode(std::string_view text, const decode_limits& limits) 
   }
 
   if (i < text.size() && text[i] == '/') {
-    // The namespace runs to the next ','; the reference encoder always writes that comma.
+    // The namespace runs to the next ',' (which every encoder writes), or to the end of the packet: the
+    // reference parser reads "40/custom" that way, and the protocol test suite sends such packets.
     std::size_t comma = text.find(',', i);
-    if (comma == std::string_view::npos) return codec_error(errors::bad_namespace, "namespace without ','");
-    std::string_view nsp = text.substr(i, comma - i);
+    std::size_t end = comma == std::string_view::npos ? text.size() : comma;
+    std::string_view nsp = text.substr(i, end - i);
     if (!is_valid_namespace(nsp, limits.max_namespace_bytes)) {
       return codec_error(errors::bad_namespace, "invalid namespace");
     }
     p.nsp.assign(nsp);
-    i = comma + 1;
+    i = comma == std::string_view::npos ? end : comma + 1;
   }
 
   if (i < text.size() && is_digit(text[i])) {

@@ -181,6 +181,15 @@ struct bad_case {
   std::string_view code;
 };
 
+TEST(SocketioPacket, ANamespaceWithoutCommaRunsToTheEndAsTheReferenceParserReadsIt) {
+  auto p = decode("0/custom");  // Engine.IO frame "40/custom"
+  ASSERT_TRUE(p) << p.error().message;
+  EXPECT_EQ(p->nsp, "/custom");
+  auto d = decode("1/custom");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->nsp, "/custom");
+}
+
 TEST(SocketioPacket, RejectsEveryMalformedPacketWithAClearCode) {
   const std::vector<bad_case> cases{
       {"", errors::empty_packet},
@@ -198,8 +207,7 @@ TEST(SocketioPacket, RejectsEveryMalformedPacketWithAClearCode) {
       {"59999999999999999999-[\"a\"]", errors::bad_attachments},
       {"51", errors::bad_attachments},
       // namespace
-      {"2/admin[\"a\"]", errors::bad_namespace},  // no comma
-      {"0/admin", errors::bad_namespace},
+      {"2/admin[\"a\"]", errors::invalid_payload},  // no comma: the namespace takes the rest, no data left
       {"2/ad\x01min,[\"a\"]", errors::bad_namespace},
       {"2/a\xff,[\"a\"]", errors::bad_namespace},
       {"2/" + std::string(300, 'n') + ",[\"a\"]", errors::bad_namespace},
