@@ -102,11 +102,13 @@ void writer::commit_appends(std::vector<append_job>& batch) {
 void writer::stop() {
   {
     std::lock_guard lock(mutex_);
-    if (stopping_ && !thread_.joinable()) return;
     stopping_ = true;
     wake_.notify_all();
   }
-  if (thread_.joinable()) thread_.join();
+  // Once, even when called from several threads: the others wait here until the thread is joined.
+  std::call_once(joined_, [this] {
+    if (thread_.joinable()) thread_.join();
+  });
 }
 
 std::size_t writer::batches_committed() const noexcept { return batches_.load(); }

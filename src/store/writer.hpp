@@ -68,7 +68,7 @@ class writer {
   using commit_listener = std::function<void(const std::vector<append_result>&)>;
   void set_commit_listener(commit_listener listener) { commit_listener_ = std::move(listener); }
 
-  // Stops accepting jobs, commits everything queued, joins the thread. Idempotent; call from one thread.
+  // Stops accepting jobs, commits everything queued, joins the thread. Idempotent and thread-safe.
   void stop();
 
   // Counters for logs and benchmarks.
@@ -101,6 +101,7 @@ class writer {
   commit_listener commit_listener_;
   std::atomic<std::size_t> batches_{0};
   std::atomic<std::size_t> messages_{0};
+  std::once_flag joined_;
   std::thread thread_;
 };
 
