@@ -15,6 +15,10 @@ BUILD_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 
+# What the test suites need on top: Chromium for the browser tests (never a downloaded browser), and fonts
+# so Korean text and emoji render in the screenshots.
+TEST_PACKAGES=(chromium fonts-nanum fonts-noto-color-emoji)
+
 # Installs the Debian packages given that are not installed yet (apt-get update only when needed).
 ensure_packages() {
   local missing=()
@@ -53,11 +57,19 @@ build_cpp() {
   cmake --build "$dir" -j "$JOBS"
 }
 
-# Builds the web UI into web/dist when its sources exist (npm ci from the committed lockfile).
-build_web() {
-  if [[ -f "$SUDA_ROOT/web/package.json" ]]; then
-    ensure_node
-    log "building the web UI"
-    (cd "$SUDA_ROOT/web" && { [[ -d node_modules ]] || npm ci --no-audit --no-fund --loglevel=error; } && npm run build --silent)
+# npm ci in folder $1 from its committed lockfile, unless its node_modules is up to date with it.
+npm_install() {
+  local dir="$1"
+  [[ -f "$dir/package-lock.json" ]] || return 0
+  if [[ ! -f "$dir/node_modules/.package-lock.json" || "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]]; then
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
   fi
+}
+
+# Builds the web UI into web/dist.
+build_web() {
+  ensure_node
+  log "building the web UI"
+  npm_install "$SUDA_ROOT/web"
+  (cd "$SUDA_ROOT/web" && npm run build --silent)
 }

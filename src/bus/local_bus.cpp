@@ -1,23 +1,40 @@
 #include "bus/local_bus.hpp"
 
+#include <stdexcept>
+#include <utility>
 #include <vector>
 
 namespace suda::bus {
 
 void local_bus::publish(const std::string& channel, payload bytes) {
-  std::vector<std::shared_ptr<handler>> recipients;  // snapshot, so handlers run without mutex_
+  // Snapshot, so handlers run without mutex_.
+  std::vector<std::pair<std::uint64_t, std::shared_ptr<handler>>> recipients;
   std::lock_guard delivering(delivery_mutex_);
   {
     std::lock_guard lock(mutex_);
     auto it = channels_.find(channel);
     if (it == channels_.end()) return;
     recipients.reserve(it->second.size());
-    for (auto& [id, e] : it->second) recipients.push_back(e.fn);
+    for (auto& [id, e] : it->second) recipients.emplace_back(id, e.fn);
   }
-  for (auto& fn : recipients) (*fn)(channel, bytes);
+  for (std::size_t i = 0; i < recipients.size(); ++i) {
+    // An earlier handler of this publish may have dropped a later one's subscription (on this thread, so
+    // delivery_mutex_ did not stop it): a handler is never called after its subscription's destructor
+    // returned (bus.hpp), so check that it is still subscribed. Ids are never reused.
+    if (i > 0) {
+      std::lock_guard lock(mutex_);
+      auto it = channels_.find(channel);
+      if (it == channels_.end() || !it->second.contains(recipients[i].first)) continue;
+    }
+    (*recipients[i].second)(channel, bytes);
+  }
 }
 
 subscription local_bus::subscribe(const std::string& channel, handler h) {
+  // The subscription finds the bus through a weak_ptr: on a bus not owned by a shared_ptr it could never
+  // unsubscribe, and its handler would still be called after the subscription was destroyed.
+  if (weak_from_this().expired())
+    throw std::logic_error("local_bus must be owned by a std::shared_ptr (std::make_shared)");
   std::uint64_t id;
   {
     std::lock_guard lock(mutex_);

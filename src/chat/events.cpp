@@ -1,6 +1,7 @@
 #include "chat/events.hpp"
 
 #include "chat/json.hpp"
+#include "core/ids.hpp"
 
 #include <boost/json/serialize.hpp>
 
@@ -42,6 +43,8 @@ std::optional<event_view> decode_event(std::string_view payload) {
   out.data = payload.substr(newline + 1);
   return out;
 }
+
+std::string new_event_id() { return core::new_token().substr(0, 16); }
 
 std::string room_channel(std::string_view room_id) { return "room:" + std::string(room_id); }
 std::string user_channel(std::string_view user_id) { return "user:" + std::string(user_id); }

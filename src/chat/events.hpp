@@ -30,6 +30,10 @@ std::string encode_event(std::string_view event, std::string_view room_id, std::
 // nullopt when the payload is malformed (a bug or a foreign publisher): the hub logs and drops it.
 std::optional<event_view> decode_event(std::string_view payload);
 
+// A random id for an event published on several channels (presence, profile changes), carried in the
+// action field, so that a client in several of those rooms gets it once.
+std::string new_event_id();
+
 // The bus channels: a room's events, and a user's own events (rooms they were added to).
 std::string room_channel(std::string_view room_id);
 std::string user_channel(std::string_view user_id);

@@ -6,6 +6,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
@@ -80,6 +81,11 @@ asio::awaitable<hub::session_id> hub::attach_on_strand(std::shared_ptr<subscribe
   user_rooms first = co_await readers_.run(read);
   auto it = sessions_.find(id);
   if (it == sessions_.end()) co_return id;  // detached while reading
+  // Joined, but held until the second read below confirms the membership: a leave committed after the first
+  // read can have been handled before this join, and then nothing would take this client out of the room
+  // before the second read (members only). A held room delivers no message: like during a catch-up, live
+  // messages only raise highest_seen, and the release below fetches them from the store.
+  std::unordered_set<std::string> held;
   for (const auto& r : first.rooms) {
     if (it->second.rooms.contains(r.room_id)) continue;  // joined meanwhile through a "room" event
     std::int64_t from = r.last_seq;
@@ -88,6 +94,9 @@ asio::awaitable<hub::session_id> hub::attach_on_strand(std::shared_ptr<subscribe
       if (k != known->end()) from = std::clamp<std::int64_t>(k->second, 0, r.last_seq);
     }
     join_room(id, it->second, r.room_id, from);
+    it->second.rooms.at(r.room_id).catching_up = true;
+    it->second.rooms.at(r.room_id).held = true;
+    held.insert(r.room_id);
   }
   // Presence: tell the others I am online (first client of this user here), and tell me who is.
   std::vector<std::string> room_ids;
@@ -115,8 +124,18 @@ asio::awaitable<hub::session_id> hub::attach_on_strand(std::shared_ptr<subscribe
   it->second.joined_live.clear();
   for (const auto& r : second.rooms) {
     auto cursor = it->second.rooms.find(r.room_id);
-    if (cursor != it->second.rooms.end() && !cursor->second.catching_up && r.last_seq > cursor->second.last)
+    if (cursor == it->second.rooms.end()) continue;
+    room_cursor& c = cursor->second;
+    if (held.contains(r.room_id) && c.catching_up) {
+      // Still a member: release the room, fetching what was committed since `from` (seen live or not).
+      const std::int64_t newest = std::max(r.last_seq, c.highest_seen);
+      c.catching_up = false;
+      c.held = false;
+      c.highest_seen = 0;
+      if (newest > c.last) start_catch_up(id, r.room_id, newest);
+    } else if (!c.catching_up && r.last_seq > c.last) {
       start_catch_up(id, r.room_id, r.last_seq);
+    }
   }
   maybe_synced(it->second);
   co_return id;
@@ -185,6 +204,12 @@ void hub::on_bus(const std::string& payload) {
     return;
   }
   const std::string room_id(e->room_id);
+  if (e->event == "logout") {  // a user channel: one of this user's login sessions ended
+    auto user = users_.find(std::string(e->user_id));
+    if (user == users_.end()) return;
+    for (session_id id : user->second.sessions) sessions_.at(id).client->end_session(e->action);
+    return;
+  }
   const wire packet = encoder_(e->event, e->data);  // once, for every recipient
 
   if (e->event == "room") {  // a user channel: this user was added to a room
@@ -196,6 +221,21 @@ void hub::on_bus(const std::string& payload) {
       s.joined_live.insert(room_id);
       s.client->deliver(packet);
     }
+    // New co-members: tell the newcomer which of them are online (the rest learn of the newcomer through the
+    // room's "member" join).
+    boost::system::error_code parse_error;
+    auto room_data = json::parse(e->data, parse_error);
+    const auto* members = !parse_error && room_data.is_object() ? room_data.as_object().if_contains("members") : nullptr;
+    if (members && members->is_array()) {
+      for (const auto& m : members->get_array()) {
+        const auto* member_id = m.is_object() ? m.as_object().if_contains("id") : nullptr;
+        if (!member_id || !member_id->is_string() || member_id->get_string() == e->user_id) continue;
+        std::string other(member_id->get_string());
+        if (!users_.contains(other)) continue;
+        auto presence = encoder_("presence", json::serialize(json::object{{"userId", other}, {"online", true}}));
+        for (session_id id : user->second.sessions) sessions_.at(id).client->deliver(presence);
+      }
+    }
     return;
   }
 
@@ -205,12 +245,28 @@ void hub::on_bus(const std::string& payload) {
   const std::vector<session_id> recipients(room->second.sessions.begin(), room->second.sessions.end());
   for (session_id id : recipients) {
     session& s = sessions_.at(id);
+    if (auto cursor = s.rooms.find(room_id); cursor != s.rooms.end() && cursor->second.held) {
+      // Membership not confirmed yet: messages are fetched at release; other events are not for it yet.
+      if (e->event == "message") cursor->second.highest_seen = std::max(cursor->second.highest_seen, e->seq);
+      continue;
+    }
     if (e->event == "message") {
       deliver_message(id, s, *e, packet);
     } else if ((e->event == "typing" || e->event == "presence") && s.user_id == e->user_id) {
       continue;  // not echoed to the actor's own clients
+    } else if ((e->event == "presence" || e->event == "user") && !e->action.empty() &&
+               !first_delivery(std::string(e->action), id)) {
+      continue;  // the copy of this event from another shared room was delivered already
     } else {
       s.client->deliver(packet);
+    }
+  }
+  if (e->event == "member" && e->action == "join" && users_.contains(std::string(e->user_id))) {
+    // The newcomer is online here: the members already in the room learn it now, not at their next connect.
+    auto presence = encoder_("presence", json::serialize(json::object{{"userId", e->user_id}, {"online", true}}));
+    for (session_id id : recipients) {
+      auto it = sessions_.find(id);
+      if (it != sessions_.end() && it->second.user_id != e->user_id) it->second.client->deliver(presence);
     }
   }
   if (e->event == "member" && e->action == "leave") {
@@ -244,13 +300,23 @@ void hub::start_catch_up(session_id id, const std::string& room_id, std::int64_t
   cursor.catching_up = true;
   cursor.highest_seen = std::max(cursor.highest_seen, seen);
   ++s.catch_ups_running;
-  asio::co_spawn(strand_, catch_up(id, room_id), [](std::exception_ptr failure) {
+  // The completion runs on the strand (co_spawn's executor). A failed read must not leave the room stuck in
+  // "catching up": the cursor is released, and the next live message finds the gap again.
+  asio::co_spawn(strand_, catch_up(id, room_id), [self = shared_from_this(), id, room_id](std::exception_ptr failure) {
     if (!failure) return;
     try {
       std::rethrow_exception(failure);
     } catch (const std::exception& ex) {
       core::log::error("hub", "catch-up failed: ", ex.what());
     }
+    auto it = self->sessions_.find(id);
+    if (it == self->sessions_.end()) return;
+    if (auto cursor = it->second.rooms.find(room_id); cursor != it->second.rooms.end()) {
+      cursor->second.catching_up = false;
+      cursor->second.highest_seen = 0;
+    }
+    --it->second.catch_ups_running;
+    self->maybe_synced(it->second);
   });
 }
 
@@ -319,9 +385,23 @@ void hub::maybe_synced(session& s) {
 
 void hub::publish_presence(const std::string& user_id, const std::vector<std::string>& room_ids, bool online) {
   json::object data{{"userId", user_id}, {"online", online}};
+  const std::string event_id = new_event_id();  // one id for all copies: each client gets one
   for (const auto& room_id : room_ids)
     bus_.publish(room_channel(room_id),
-                 std::make_shared<const std::string>(encode_event("presence", room_id, 0, user_id, "", data)));
+                 std::make_shared<const std::string>(encode_event("presence", room_id, 0, user_id, event_id, data)));
+}
+
+bool hub::first_delivery(const std::string& event_id, session_id id) {
+  constexpr std::size_t remembered_events = 1024;
+  auto [it, inserted] = recent_deliveries_.try_emplace(event_id);
+  if (inserted) {
+    recent_order_.push_back(event_id);
+    if (recent_order_.size() > remembered_events) {
+      recent_deliveries_.erase(recent_order_.front());
+      recent_order_.pop_front();
+    }
+  }
+  return it->second.insert(id).second;
 }
 
 asio::awaitable<std::size_t> hub::room_count() {

@@ -23,6 +23,7 @@
 #include <boost/asio/strand.hpp>
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -43,6 +44,8 @@ class subscriber {
  public:
   virtual ~subscriber() = default;
   virtual void deliver(const wire& packet) = 0;
+  // The login session whose token hashes to `token_hash` ended (logout): a client opened with it must stop.
+  virtual void end_session(std::string_view token_hash) { (void)token_hash; }
 };
 
 class hub : public std::enable_shared_from_this<hub> {
@@ -68,6 +71,7 @@ class hub : public std::enable_shared_from_this<hub> {
   struct room_cursor {
     std::int64_t last = 0;          // the last seq delivered to this client
     bool catching_up = false;       // a store read is filling a gap; live messages only raise highest_seen
+    bool held = false;              // joined while attaching, membership not yet confirmed: nothing is delivered
     std::int64_t highest_seen = 0;  // the highest live seq seen while catching up
   };
   struct session {
@@ -98,6 +102,9 @@ class hub : public std::enable_shared_from_this<hub> {
   void maybe_synced(session& s);
   void publish_presence(const std::string& user_id, const std::vector<std::string>& room_ids, bool online);
   bus::subscription subscribe(const std::string& channel);
+  // True the first time `event_id` is offered for session `id`: an event published on each of a user's rooms
+  // (presence, profile changes) reaches a client sharing several of them once.
+  bool first_delivery(const std::string& event_id, session_id id);
 
   boost::asio::strand<boost::asio::any_io_executor> strand_;
   bus::bus& bus_;
@@ -110,6 +117,9 @@ class hub : public std::enable_shared_from_this<hub> {
   std::unordered_map<session_id, session> sessions_;
   std::unordered_map<std::string, room_entry> rooms_;  // room id -> local sessions in it
   std::unordered_map<std::string, user_entry> users_;  // user id -> local sessions of that user
+  // Recent multi-room events and who got them; bounded: the copies of one event arrive back to back.
+  std::unordered_map<std::string, std::unordered_set<session_id>> recent_deliveries_;
+  std::deque<std::string> recent_order_;
 };
 
 }  // namespace suda::chat

@@ -125,9 +125,12 @@ task<author_profile> service::author(const std::string& user_id) {
 
 void service::announce_profile(store::connection& c, const store::user_record& user) {
   profiles_.put(user.id, author_profile{user.display_name, user.avatar_version});
-  auto data = user_json(user);
+  boost::json::object data{{"id", user.id},
+                           {"displayName", user.display_name},
+                           {"avatarUrl", avatar_url(user.id, user.avatar_version)}};
+  const std::string event_id = new_event_id();  // one id for all copies: each client gets it once
   for (const auto& room_id : c.room_ids_of_user(user.id))
-    publish(room_channel(room_id), encode_event("user", room_id, 0, user.id, "", data));
+    publish(room_channel(room_id), encode_event("user", room_id, 0, user.id, event_id, data));
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -187,8 +190,11 @@ task<login_result> service::log_in(std::string email, std::string password, std:
 }
 
 task<bool> service::log_out(std::string token) {
-  auto job = [hash = core::hash_token(token)](store::connection& c) {
+  // The sockets opened with this session are told to stop, through the user's channel (every node).
+  auto job = [this, hash = core::hash_token(token)](store::connection& c) {
+    auto user_id = c.find_session_user(hash, core::now_ms());
     c.delete_session(hash);
+    if (user_id) publish(user_channel(*user_id), encode_event("logout", "", 0, *user_id, hash, boost::json::object{}));
     return true;
   };
   co_await writer_.run(std::move(job));

@@ -2,6 +2,7 @@
 
 #include "chat/json.hpp"
 #include "chat/validation.hpp"
+#include "core/ids.hpp"
 #include "core/log.hpp"
 #include "net/http/cookies.hpp"
 #include "realtime/socketio/packet.hpp"
@@ -25,6 +26,7 @@ constexpr std::size_t max_sync_rooms = 10000;  // bounds the work one sync reque
 // is already gone: then it is undone at once).
 struct client_state {
   std::string user_id;
+  std::string token_hash;  // of the login session the socket was opened with
   std::mutex mutex;  // guards hub_id and gone
   std::optional<chat::hub::session_id> hub_id;
   bool gone = false;
@@ -33,13 +35,20 @@ struct client_state {
 // Delivers the hub's packets to one socket.
 class socket_subscriber final : public chat::subscriber {
  public:
-  explicit socket_subscriber(std::weak_ptr<sio::socket> socket) : socket_(std::move(socket)) {}
+  socket_subscriber(std::weak_ptr<sio::socket> socket, std::string token_hash)
+      : socket_(std::move(socket)), token_hash_(std::move(token_hash)) {}
   void deliver(const chat::wire& packet) override {
     if (auto s = socket_.lock()) s->send_encoded(eio::frame{packet, false});
+  }
+  // Logging out ends the sockets of that login session: the token no longer works anywhere.
+  void end_session(std::string_view token_hash) override {
+    if (token_hash != token_hash_) return;
+    if (auto s = socket_.lock()) s->disconnect();
   }
 
  private:
   std::weak_ptr<sio::socket> socket_;
+  std::string token_hash_;
 };
 
 json::object error_json(const core::error& e) {
@@ -137,6 +146,7 @@ asio::awaitable<std::optional<std::string>> chat_gateway::authorize(sio::socket&
   if (!user) co_return refused;
   auto state = std::make_shared<client_state>();
   state->user_id = *user;
+  state->token_hash = core::hash_token(*token);
   socket.data = state;
   co_return std::nullopt;
 }
@@ -152,7 +162,7 @@ void chat_gateway::on_connection(std::shared_ptr<sio::socket> socket) {
 
   // Into the hub: every room of the user. The registration completes asynchronously; if the socket is gone by
   // then, it is undone at once.
-  auto subscriber = std::make_shared<socket_subscriber>(socket);
+  auto subscriber = std::make_shared<socket_subscriber>(socket, state->token_hash);
   auto hub = hub_;
   asio::co_spawn(executor_, hub_->attach(subscriber, user_id, std::move(known)),
                  [state, hub](std::exception_ptr failure, chat::hub::session_id id) {

@@ -160,9 +160,11 @@ void client::route(packet p) {
 
 void client::on_connect(packet p) {
   if (sockets_.contains(p.nsp) || connecting_.contains(p.nsp)) {
-    // The reference server treats this as an invalid state and closes; so does suda.
-    core::log::debug(log_component, sid_, ": second CONNECT for ", p.nsp, "; closing");
-    return close(reason_forced);
+    // A repeated CONNECT: the official client sends one more when a namespace socket's connect() is called
+    // while the first is in flight. The reference server joins namespaces a tick later, so it answers both;
+    // here the first answer serves, and the connection (with its other namespaces) stays up.
+    core::log::debug(log_component, sid_, ": repeated CONNECT for ", p.nsp, "; ignored");
+    return;
   }
   auto found = context_->namespaces.find(p.nsp);
   if (found == context_->namespaces.end()) return refuse(p.nsp, "Invalid namespace");
