@@ -16,7 +16,7 @@ import {
   shownTexts,
   signUp,
 } from './lib/browser.mjs';
-import { pngAvatar } from './lib/png.mjs';
+import { pngAvatar } from '../functional/lib/png.mjs';
 
 /** The li of the newest stored message with this exact text. */
 function messageItem(page, text) {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { repoRoot, startSuda } from './lib/suda.mjs';
 import { composer, launchBrowser, messageList, openApp, roomLink } from './lib/browser.mjs';
 import { direct, group, logIn, makeUser, markRead, post } from './lib/api.mjs';
-import { pngAvatar } from './lib/png.mjs';
+import { pngAvatar } from '../functional/lib/png.mjs';
 
 const outDir = process.env.SCREENSHOT_DIR ?? path.join(repoRoot, 'docs/screenshots');
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { api, login, mapConcurrent, newUser, useServer } from './lib/server.mjs';
 import { createRoom, history, postMessage } from './lib/chat.mjs';
-import { ack, closeSocket, connectSocket, sendMessage, useSockets, waitForWebSocket } from './lib/realtime.mjs';
+import { ack, aliceBobCarol, closeSocket, connectSocket, sendMessage, useSockets, waitForWebSocket } from './lib/realtime.mjs';
 
 // Per socket and room, the seqs of the messages it got must go up by exactly one (no gap, no duplicate,
 // in order).
@@ -42,13 +42,7 @@ describe('realtime chat', () => {
   }
 
   before(async () => {
-    alice = await newUser(server.url, { tag: 'alice', displayName: 'Alice' });
-    bob = await newUser(server.url, { tag: 'bob', displayName: 'Bob' });
-    carol = await newUser(server.url, { tag: 'carol', displayName: 'Carol' });
-    const res = await api(server.url, 'POST', `/api/dm/${bob.user.id}`, { token: alice.token });
-    assert.equal(res.status, 201, res.text);
-    dm = res.json;
-    group = await createRoom(server.url, alice.token, 'three of us', [bob.user.id, carol.user.id]);
+    ({ alice, bob, carol, dm, group } = await aliceBobCarol(server.url, 'three of us'));
     // Not tracked by useSockets: stays open across tests; closed by the last test.
     carol_watch = await connectSocket(server.url, { token: carol.token });
     every_log.push({ label: 'carol (whole suite)', user: carol, log: carol_watch.log });

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { api, mapConcurrent, newUser, startServer, useServer } from './lib/server.mjs';
 import { createRoom, postMessage } from './lib/chat.mjs';
-import { ack, closeSocket, connectSocket, sendMessage, useSockets } from './lib/realtime.mjs';
+import { ack, aliceBobCarol, closeSocket, connectSocket, sendMessage, useSockets } from './lib/realtime.mjs';
 
 const range = (from, to) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
@@ -29,13 +29,7 @@ describe('realtime recovery by seq', () => {
   let group;
 
   before(async () => {
-    alice = await newUser(server.url, { tag: 'alice', displayName: 'Alice' });
-    bob = await newUser(server.url, { tag: 'bob', displayName: 'Bob' });
-    carol = await newUser(server.url, { tag: 'carol', displayName: 'Carol' });
-    const res = await api(server.url, 'POST', `/api/dm/${bob.user.id}`, { token: alice.token });
-    assert.equal(res.status, 201, res.text);
-    dm = res.json;
-    group = await createRoom(server.url, alice.token, 'recovery group', [bob.user.id, carol.user.id]);
+    ({ alice, bob, carol, dm, group } = await aliceBobCarol(server.url, 'recovery group'));
   });
 
   // Bob online, a few live messages in the DM; returns the last seq Bob has, after Bob disconnects.

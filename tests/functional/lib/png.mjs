@@ -27,8 +27,8 @@ function chunk(type, data) {
   return Buffer.concat([length, type_and_data, crc]);
 }
 
-// A width x height RGB image: a gradient tinted by `seed`, so two seeds give two different images.
-export function makePng(width, height, seed = 0) {
+// A width x height 8-bit RGB image (no interlace); `pixel(x, y)` gives the [r, g, b] of each pixel.
+export function encodePng(width, height, pixel) {
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
@@ -41,12 +41,7 @@ export function makePng(width, height, seed = 0) {
   const raw = Buffer.alloc(stride * height);
   for (let y = 0; y < height; y++) {
     raw[y * stride] = 0; // filter: none
-    for (let x = 0; x < width; x++) {
-      const p = y * stride + 1 + x * 3;
-      raw[p] = (x * 255) / Math.max(1, width - 1);
-      raw[p + 1] = (y * 255) / Math.max(1, height - 1);
-      raw[p + 2] = (seed * 97 + x + y) & 0xff;
-    }
+    for (let x = 0; x < width; x++) raw.set(pixel(x, y), y * stride + 1 + x * 3);
   }
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
@@ -54,4 +49,18 @@ export function makePng(width, height, seed = 0) {
     chunk('IDAT', deflateSync(raw)),
     chunk('IEND', Buffer.alloc(0)),
   ]);
+}
+
+// A width x height RGB image: a gradient tinted by `seed`, so two seeds give two different images.
+export function makePng(width, height, seed = 0) {
+  return encodePng(width, height, (x, y) => [
+    (x * 255) / Math.max(1, width - 1),
+    (y * 255) / Math.max(1, height - 1),
+    (seed * 97 + x + y) & 0xff,
+  ]);
+}
+
+// A size x size image: a diagonal two-colour split, so an avatar is recognisable in screenshots.
+export function pngAvatar(size = 128, first = [255, 140, 0], second = [40, 60, 200]) {
+  return encodePng(size, size, (x, y) => (x + y < size ? first : second));
 }

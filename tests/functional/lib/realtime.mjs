@@ -1,14 +1,14 @@
 // Realtime helpers over the official socket.io-client: connect with auth, record every event a socket gets
 // from the moment it is created, wait for an event (always with a timeout), and start suda-echo.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { connect as tcp_connect, createServer } from 'node:net';
+import { connect as tcp_connect } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { io } from 'socket.io-client';
 import { after, afterEach, before, beforeEach } from 'node:test';
-import { print_log } from './server.mjs';
+import { createRoom } from './chat.mjs';
+import { api, free_port, newUser, print_log, startProcess } from './server.mjs';
 
 const repo_root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const echo_bin = process.env.SUDA_ECHO_BIN ?? path.join(repo_root, 'build/examples/suda-echo');
@@ -182,15 +182,7 @@ export async function waitForWebSocket(socket, timeout = default_timeout_ms) {
   });
 }
 
-export async function free_port() {
-  const probe = createServer();
-  probe.listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address();
-  probe.close();
-  await once(probe, 'close');
-  return port;
-}
+export { free_port };
 
 function port_open(port) {
   return new Promise((resolve) => {
@@ -207,52 +199,15 @@ function port_open(port) {
 // exit code 0.
 export async function startEcho({ args = [] } = {}) {
   const port = await free_port();
-  const proc = spawn(echo_bin, ['--listen', `127.0.0.1:${port}`, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  const append = (chunk) => {
-    log += chunk.toString('utf8');
-    if (log.length > 1 << 20) log = log.slice(-(1 << 19));
-  };
-  proc.stdout.on('data', append);
-  proc.stderr.on('data', append);
-  let exit_info = null;
-  const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve((exit_info = { code, signal }))));
-  const spawn_error = new Promise((resolve) => proc.on('error', resolve));
-  const server = {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    proc,
-    log: () => log,
-    log_length: () => log.length,
-    log_since: (offset) => log.slice(offset),
-    exit_info: () => exit_info,
-    async stop() {
-      if (!exit_info) {
-        proc.kill('SIGTERM');
-        const timer = setTimeout(() => proc.kill('SIGKILL'), 15_000);
-        await exited;
-        clearTimeout(timer);
-      }
-      assert.deepEqual(exit_info, { code: 0, signal: null },
-        `suda-echo did not exit cleanly after SIGTERM (${JSON.stringify(exit_info)}); log:\n${log}`);
-    },
-  };
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const failure = await Promise.race([
-      exited.then((e) => `exited during startup (${JSON.stringify(e)})`),
-      spawn_error.then((e) => `could not be started: ${e.message}`),
-      port_open(port).then((ok) => (ok ? null : undefined)),
-    ]);
-    if (failure === null) return server;
-    if (typeof failure === 'string') throw new Error(`suda-echo (${echo_bin}) ${failure}; log:\n${log}`);
-    if (Date.now() > deadline) {
-      proc.kill('SIGKILL');
-      await exited;
-      throw new Error(`suda-echo did not listen within 20 s; log:\n${log}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  const child = await startProcess({
+    name: 'suda-echo',
+    bin: echo_bin,
+    args: ['--listen', `127.0.0.1:${port}`, ...args],
+    ready: () => port_open(port),
+    waiting_for: 'listen',
+    max_log: 1 << 20,
+  });
+  return { ...child, url: `http://127.0.0.1:${port}`, port };
 }
 
 // useServer() for suda-echo: one echo server per describe block, its log printed for failing tests.
@@ -289,6 +244,19 @@ export function useSockets() {
       return socket;
     },
   };
+}
+
+// The cast of the chat suites: Alice, Bob and Carol (display names set), a DM of Alice and Bob, and a group
+// of all three titled `groupTitle` that Alice creates. Resolves with {alice, bob, carol, dm, group}.
+export async function aliceBobCarol(url, groupTitle) {
+  const alice = await newUser(url, { tag: 'alice', displayName: 'Alice' });
+  const bob = await newUser(url, { tag: 'bob', displayName: 'Bob' });
+  const carol = await newUser(url, { tag: 'carol', displayName: 'Carol' });
+  const res = await api(url, 'POST', `/api/dm/${bob.user.id}`, { token: alice.token });
+  assert.equal(res.status, 201, res.text);
+  const dm = res.json;
+  const group = await createRoom(url, alice.token, groupTitle, [bob.user.id, carol.user.id]);
+  return { alice, bob, carol, dm, group };
 }
 
 // The server process is still running (not exited, not crashed).

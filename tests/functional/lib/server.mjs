@@ -15,7 +15,7 @@ const repo_root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
 export const suda_bin = process.env.SUDA_BIN ?? path.join(repo_root, 'build/src/suda');
 
 const startup_timeout_ms = 20_000;
-const health_poll_interval_ms = 50;
+const ready_poll_interval_ms = 50;
 const stop_timeout_ms = 15_000;
 // The captured log is kept bounded: a runaway server must not exhaust the test process.
 const max_log_chars = 4 << 20;
@@ -27,7 +27,8 @@ const relaxed_defaults = [
   ['--login-rate-account', '100000'],
 ];
 
-async function free_port() {
+// A TCP port that was free a moment ago on 127.0.0.1.
+export async function free_port() {
   const probe = createServer();
   probe.listen(0, '127.0.0.1');
   await once(probe, 'listening');
@@ -41,27 +42,21 @@ export async function make_temp_dir(tag = 'data') {
   return mkdtemp(path.join(tmpdir(), `suda-ft-${tag}-`));
 }
 
-// Starts the binary and resolves once GET /api/health answers 200. `dataDir` reuses a folder (restart).
-export async function startServer({ args = [], dataDir } = {}) {
-  const data_dir = dataDir ?? (await make_temp_dir());
-  const port = await free_port();
-  const url = `http://127.0.0.1:${port}`;
-  const full_args = ['--listen', `127.0.0.1:${port}`, '--data-dir', data_dir];
-  for (const [flag, value] of relaxed_defaults) if (!args.includes(flag)) full_args.push(flag, value);
-  full_args.push(...args);
-
-  // A clean environment for the server: no SUDA_* setting of the caller leaks into it.
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SUDA_')));
-  // cwd is the data dir, so the default ./web/dist of the repo is never picked up by accident.
-  const proc = spawn(suda_bin, full_args, { cwd: data_dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+// Spawns `bin` with its output captured (a bounded tail) and polls `ready()` until it resolves true. Rejects
+// when the process exits or cannot be started first, or is not ready within the startup timeout (it is
+// killed then). `name` and `waiting_for` only word the errors. The handle: the process, its log, its exit,
+// stop() (SIGTERM, wait, require exit code 0) and kill9().
+export async function startProcess({ name, bin, args = [], spawn_options = {}, ready, waiting_for = 'become ready',
+  max_log = max_log_chars } = {}) {
+  const proc = spawn(bin, args, { ...spawn_options, stdio: ['ignore', 'pipe', 'pipe'] });
 
   let log = '';
   let log_dropped = 0;
   const append = (chunk) => {
     log += chunk.toString('utf8');
-    if (log.length > max_log_chars) {
-      log_dropped += log.length - max_log_chars / 2;
-      log = log.slice(log.length - max_log_chars / 2);
+    if (log.length > max_log) {
+      log_dropped += log.length - max_log / 2;
+      log = log.slice(log.length - max_log / 2);
     }
   };
   proc.stdout.on('data', append);
@@ -76,13 +71,9 @@ export async function startServer({ args = [], dataDir } = {}) {
   });
   const spawn_error = new Promise((resolve) => proc.on('error', resolve));
 
-  const server = {
-    url,
-    port,
-    dataDir: data_dir,
+  const handle = {
     proc,
-    args: full_args,
-    // Everything the server printed so far (a bounded tail).
+    // Everything the process printed so far (a bounded tail).
     log: () => (log_dropped ? `[... ${log_dropped} chars dropped ...]\n` : '') + log,
     log_length: () => log_dropped + log.length,
     log_since: (offset) => log.slice(Math.max(0, offset - log_dropped)),
@@ -97,15 +88,12 @@ export async function startServer({ args = [], dataDir } = {}) {
         clearTimeout(timer);
       }
       assert.deepEqual(exit_info, { code: 0, signal: null },
-        `suda did not exit cleanly after SIGTERM (${JSON.stringify(exit_info)}); log:\n${server.log()}`);
+        `${name} did not exit cleanly after SIGTERM (${JSON.stringify(exit_info)}); log:\n${handle.log()}`);
     },
     // SIGKILL: no chance to flush anything; resolves once the process is gone.
     async kill9() {
       if (!exit_info) proc.kill('SIGKILL');
       return exited;
-    },
-    async remove_data() {
-      await rm(data_dir, { recursive: true, force: true });
     },
   };
 
@@ -114,21 +102,22 @@ export async function startServer({ args = [], dataDir } = {}) {
     const failure = await Promise.race([
       exited.then((e) => `exited during startup (${JSON.stringify(e)})`),
       spawn_error.then((e) => `could not be started: ${e.message}`),
-      health_ok(url).then((ok) => (ok ? null : undefined)),
+      ready().then((ok) => (ok ? null : undefined)),
     ]);
-    if (failure === null) return server;
+    if (failure === null) return handle;
     if (typeof failure === 'string') {
-      throw new Error(`suda (${suda_bin} ${full_args.join(' ')}) ${failure}; log:\n${server.log()}`);
+      throw new Error(`${name} (${[bin, ...args].join(' ')}) ${failure}; log:\n${handle.log()}`);
     }
     if (Date.now() > deadline) {
       proc.kill('SIGKILL');
       await exited;
-      throw new Error(`suda did not answer GET /api/health within ${startup_timeout_ms} ms; log:\n${server.log()}`);
+      throw new Error(`${name} did not ${waiting_for} within ${startup_timeout_ms} ms; log:\n${handle.log()}`);
     }
-    await new Promise((resolve) => setTimeout(resolve, health_poll_interval_ms));
+    await new Promise((resolve) => setTimeout(resolve, ready_poll_interval_ms));
   }
 }
 
+// GET /api/health answers 200.
 async function health_ok(url) {
   try {
     const res = await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(1000) });
@@ -137,6 +126,38 @@ async function health_ok(url) {
   } catch {
     return false;
   }
+}
+
+// Starts the binary and resolves once GET /api/health answers 200. `dataDir` reuses a folder (restart).
+export async function startServer({ args = [], dataDir } = {}) {
+  const data_dir = dataDir ?? (await make_temp_dir());
+  const port = await free_port();
+  const url = `http://127.0.0.1:${port}`;
+  const full_args = ['--listen', `127.0.0.1:${port}`, '--data-dir', data_dir];
+  for (const [flag, value] of relaxed_defaults) if (!args.includes(flag)) full_args.push(flag, value);
+  full_args.push(...args);
+
+  // A clean environment for the server: no SUDA_* setting of the caller leaks into it.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SUDA_')));
+  const child = await startProcess({
+    name: 'suda',
+    bin: suda_bin,
+    args: full_args,
+    // cwd is the data dir, so the default ./web/dist of the repo is never picked up by accident.
+    spawn_options: { cwd: data_dir, env },
+    ready: () => health_ok(url),
+    waiting_for: 'answer GET /api/health',
+  });
+  return {
+    ...child,
+    url,
+    port,
+    dataDir: data_dir,
+    args: full_args,
+    async remove_data() {
+      await rm(data_dir, { recursive: true, force: true });
+    },
+  };
 }
 
 // For a describe() block: one server for its tests (started before, stopped cleanly after), and the

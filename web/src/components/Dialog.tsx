@@ -63,3 +63,18 @@ export function Dialog({ title, onClose, children, className, describedBy }: Pro
     </dialog>
   );
 }
+
+/** The foot of a dialog's form: Cancel (calls `onCancel`) and the submit button, whose text is `children`. */
+export function FormActions({ onCancel, submitDisabled, children }: { onCancel: () => void; submitDisabled: boolean; children: ReactNode }) {
+  const { t } = useI18n();
+  return (
+    <div className="dialog-actions">
+      <button type="button" className="secondary" onClick={onCancel}>
+        {t('cancel')}
+      </button>
+      <button type="submit" className="primary" disabled={submitDisabled}>
+        {children}
+      </button>
+    </div>
+  );
+}

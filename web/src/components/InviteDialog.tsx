@@ -6,7 +6,7 @@ import { useI18n } from '../i18n';
 import { roomTitle } from '../lib/rooms';
 import { useAppState } from '../state';
 import type { Profile, Room } from '../types';
-import { Dialog } from './Dialog';
+import { Dialog, FormActions } from './Dialog';
 import { PeoplePicker } from './PeoplePicker';
 
 export function InviteDialog({ room, onClose }: { room: Room; onClose: () => void }) {
@@ -39,15 +39,10 @@ export function InviteDialog({ room, onClose }: { room: Room; onClose: () => voi
         <p className="form-error" role="alert">
           {error}
         </p>
-        <div className="dialog-actions">
-          <button type="button" className="secondary" onClick={onClose}>
-            {t('cancel')}
-          </button>
-          <button type="submit" className="primary" disabled={busy || people.length === 0}>
-            {t('inviteSelected')}
-            {people.length > 0 ? ` (${people.length})` : ''}
-          </button>
-        </div>
+        <FormActions onCancel={onClose} submitDisabled={busy || people.length === 0}>
+          {t('inviteSelected')}
+          {people.length > 0 ? ` (${people.length})` : ''}
+        </FormActions>
       </form>
     </Dialog>
   );

@@ -6,7 +6,7 @@ import { useI18n } from '../i18n';
 import { navigate } from '../router';
 import { useAppState } from '../state';
 import type { Profile } from '../types';
-import { Dialog } from './Dialog';
+import { Dialog, FormActions } from './Dialog';
 import { PeoplePicker } from './PeoplePicker';
 
 export function NewGroupDialog({ onClose }: { onClose: () => void }) {
@@ -57,14 +57,9 @@ export function NewGroupDialog({ onClose }: { onClose: () => void }) {
         <p id={errorId} className="form-error" role="alert">
           {error}
         </p>
-        <div className="dialog-actions">
-          <button type="button" className="secondary" onClick={onClose}>
-            {t('cancel')}
-          </button>
-          <button type="submit" className="primary" disabled={busy}>
-            {t('create')}
-          </button>
-        </div>
+        <FormActions onCancel={onClose} submitDisabled={busy}>
+          {t('create')}
+        </FormActions>
       </form>
     </Dialog>
   );

@@ -4,7 +4,9 @@ import { useId, useState } from 'react';
 import { useI18n } from '../i18n';
 import type { Profile } from '../types';
 import { Avatar } from './Avatar';
-import { CloseIcon, SearchIcon } from './icons';
+import { CloseIcon } from './icons';
+import { PeopleList } from './PeopleList';
+import { SearchField } from './SearchField';
 import { usePeople } from './usePeople';
 
 interface Props {
@@ -19,8 +21,7 @@ interface Props {
 export function PeoplePicker({ myId, selected, onChange, disabledIds, label }: Props) {
   const { t } = useI18n();
   const [query, setQuery] = useState('');
-  const { users, loading, hasMore, loadMore } = usePeople(query, myId);
-  const searchId = useId();
+  const people = usePeople(query, myId);
   const groupId = useId();
   const chosen = new Set(selected.map((p) => p.id));
 
@@ -45,36 +46,24 @@ export function PeoplePicker({ myId, selected, onChange, disabledIds, label }: P
           ))}
         </ul>
       )}
-      <div className="search-field">
-        <SearchIcon />
-        <label htmlFor={searchId} className="sr-only">
-          {t('searchPeople')}
-        </label>
-        <input id={searchId} type="search" placeholder={t('searchPeople')} value={query} onChange={(e) => setQuery(e.target.value)} />
-      </div>
-      <ul className="people-list" id={groupId} aria-busy={loading}>
-        {users.map((u) => {
+      <SearchField label={t('searchPeople')} value={query} onChange={setQuery} />
+      <PeopleList
+        people={people}
+        id={groupId}
+        renderPerson={(u) => {
           const disabled = disabledIds?.has(u.id) ?? false;
           return (
-            <li key={u.id}>
-              <label className={`person${disabled ? ' is-disabled' : ''}`} data-user-id={u.id}>
-                <input type="checkbox" checked={disabled || chosen.has(u.id)} disabled={disabled} onChange={() => toggle(u)} />
-                <Avatar id={u.id} name={u.displayName} avatarUrl={u.avatarUrl} />
-                <span className="person-name">
-                  {u.displayName}
-                  {disabled && <span className="muted small"> · {t('alreadyMember')}</span>}
-                </span>
-              </label>
-            </li>
+            <label className={`person${disabled ? ' is-disabled' : ''}`} data-user-id={u.id}>
+              <input type="checkbox" checked={disabled || chosen.has(u.id)} disabled={disabled} onChange={() => toggle(u)} />
+              <Avatar id={u.id} name={u.displayName} avatarUrl={u.avatarUrl} />
+              <span className="person-name">
+                {u.displayName}
+                {disabled && <span className="muted small"> · {t('alreadyMember')}</span>}
+              </span>
+            </label>
           );
-        })}
-      </ul>
-      {!loading && users.length === 0 && <p className="muted center">{t('noPeople')}</p>}
-      {hasMore && (
-        <button type="button" className="secondary wide" onClick={loadMore} disabled={loading}>
-          {t('loadMore')}
-        </button>
-      )}
+        }}
+      />
     </fieldset>
   );
 }

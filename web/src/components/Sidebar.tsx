@@ -9,7 +9,8 @@ import { navigate, roomPath } from '../router';
 import { useAppState } from '../state';
 import type { Room } from '../types';
 import { Avatar } from './Avatar';
-import { ComposeIcon, GroupIcon, SearchIcon } from './icons';
+import { ComposeIcon, GroupIcon } from './icons';
+import { SearchField } from './SearchField';
 
 interface Props {
   onNewChat: () => void;
@@ -24,7 +25,6 @@ export function Sidebar({ onNewChat, onNewGroup, onProfile }: Props) {
   const roomsLoaded = useAppState((s) => s.roomsLoaded);
   const { profileOf, nameOf } = useProfiles();
   const [filter, setFilter] = useState('');
-  const filterId = useId();
   const headingId = useId();
   const myProfile = profileOf(me.id, me);
 
@@ -50,13 +50,7 @@ export function Sidebar({ onNewChat, onNewGroup, onProfile }: Props) {
           <ComposeIcon />
         </button>
       </header>
-      <div className="search-field">
-        <SearchIcon />
-        <label htmlFor={filterId} className="sr-only">
-          {t('searchChats')}
-        </label>
-        <input id={filterId} type="search" placeholder={t('searchChats')} value={filter} onChange={(e) => setFilter(e.target.value)} />
-      </div>
+      <SearchField label={t('searchChats')} value={filter} onChange={setFilter} />
       {roomsLoaded && rooms.length === 0 ? (
         <div className="empty-list">
           <p>{t('noRooms')}</p>

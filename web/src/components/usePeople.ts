@@ -61,3 +61,5 @@ export function usePeople(query: string, excludeId?: string) {
 
   return { users, loading, error, hasMore: !!cursor, loadMore };
 }
+
+export type People = ReturnType<typeof usePeople>;
