@@ -1,0 +1,327 @@
+// Reads the results of one bench/compare run (suda-bench JSON and wrk output per run), prints the medians and
+// the ratios suda/reference, and optionally writes docs/benchmarks.md and its plots (gnuplot, SVG).
+//
+//   node bench/compare_report.mjs --results DIR [--results DIR2 ...] [--mode quick|full] [--repeats N]
+//                                 [--command "how the results were made" ...] [--out FILE --plots DIR]
+// Several results folders merge into one report (e.g. a quick run plus a full-scale run of some scenarios);
+// a case present in more than one is taken from the last.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values: args } = parseArgs({
+  options: {
+    results: { type: 'string', multiple: true },
+    command: { type: 'string', multiple: true },
+    mode: { type: 'string', default: 'full' },
+    repeats: { type: 'string', default: '3' },
+    out: { type: 'string' },
+    plots: { type: 'string' },
+  },
+});
+if (!args.results?.length) throw new Error('--results DIR is required');
+const result_dirs = args.results;
+const last_dir = result_dirs[result_dirs.length - 1];
+
+const servers = ['suda', 'reference', 'reference-batch'];
+const ms = (us) => (us === undefined ? undefined : us / 1000);
+const per_us = (r) => r.server?.cpuUsPerDelivery || undefined;
+
+// family -> [label, extract(result), better: 'higher' | 'lower']
+const metrics = {
+  idle: [
+    ['server RSS per client (KiB)', (r) => r.server?.rssPerClientBytes / 1024, 'lower'],
+    ['server RSS, all connected (MiB)', (r) => r.server?.rssConnectedBytes / 2 ** 20, 'lower'],
+    ['connections/s', (r) => r.connections.perSecond, 'higher'],
+  ],
+  storm: [
+    ['handshakes/s', (r) => r.connections.perSecond, 'higher'],
+    ['connect p50 (ms)', (r) => ms(r.connections.latencyUs.p50), 'lower'],
+    ['connect p99 (ms)', (r) => ms(r.connections.latencyUs.p99), 'lower'],
+    ['failed connections', (r) => r.connections.failures, 'lower'],
+  ],
+  fanout: [
+    ['delivered msg/s', (r) => r.messages.deliveredPerSecond, 'higher'],
+    ['acked msg/s', (r) => r.messages.ackedPerSecond, 'higher'],
+    ['delivery p50 (ms)', (r) => ms(r.messages.deliveryLatencyUs.p50), 'lower'],
+    ['delivery p99 (ms)', (r) => ms(r.messages.deliveryLatencyUs.p99), 'lower'],
+    ['server CPU per delivery (us)', per_us, 'lower'],
+    ['lost', (r) => r.messages.lost, 'lower'],
+    ['connections/s (set-up)', (r) => r.connections.perSecond, 'higher'],
+    ['server RSS per client (KiB)', (r) => r.server?.rssPerClientBytes / 1024, 'lower'],
+  ],
+  latency: [
+    ['delivery p50 (ms)', (r) => ms(r.messages.deliveryLatencyUs.p50), 'lower'],
+    ['delivery p99 (ms)', (r) => ms(r.messages.deliveryLatencyUs.p99), 'lower'],
+    ['delivery p99.9 (ms)', (r) => ms(r.messages.deliveryLatencyUs.p999), 'lower'],
+    ['delivery max (ms)', (r) => ms(r.messages.deliveryLatencyUs.max), 'lower'],
+    ['ack p99 (ms)', (r) => ms(r.messages.ackLatencyUs.p99), 'lower'],
+    ['server CPU per delivery (us)', per_us, 'lower'],
+    ['lost', (r) => r.messages.lost, 'lower'],
+  ],
+  durable: [
+    ['acked msg/s', (r) => r.messages.ackedPerSecond, 'higher'],
+    ['ack p50 (ms)', (r) => ms(r.messages.ackLatencyUs.p50), 'lower'],
+    ['ack p99 (ms)', (r) => ms(r.messages.ackLatencyUs.p99), 'lower'],
+    ['lost', (r) => r.messages.lost, 'lower'],
+  ],
+  history: [
+    ['requests/s', (r) => r.wrk?.rps, 'higher'],
+    ['p50 (ms)', (r) => r.wrk?.p50, 'lower'],
+    ['p99 (ms)', (r) => r.wrk?.p99, 'lower'],
+    ['non-2xx', (r) => r.wrk?.errors, 'lower'],
+  ],
+  slow: [
+    ['readers: delivered msg/s', (r) => r.messages.deliveredPerSecond, 'higher'],
+    ['readers: delivery p99 (ms)', (r) => ms(r.messages.deliveryLatencyUs.p99), 'lower'],
+    ['readers: lost', (r) => r.messages.lost, 'lower'],
+    ['server RSS at the end (MiB)', (r) => r.server?.rssEndBytes / 2 ** 20, 'lower'],
+    ['clients dropped by the server', (r) => r.messages.disconnects, 'lower'],
+  ],
+};
+
+// wrk's text: "Requests/sec: 1234.56", "50%  1.23ms", "Non-2xx or 3xx responses: 5".
+function parse_wrk(text) {
+  const unit = { us: 1e-3, ms: 1, s: 1000, m: 60000 };
+  const time = (m) => (m ? Number(m[1]) * unit[m[2]] : undefined);
+  const rps = /Requests\/sec:\s*([\d.]+)/.exec(text);
+  return {
+    rps: rps ? Number(rps[1]) : undefined,
+    p50: time(/^\s*50%\s+([\d.]+)(us|ms|s|m)\b/m.exec(text)),
+    p99: time(/^\s*99%\s+([\d.]+)(us|ms|s|m)\b/m.exec(text)),
+    errors: Number(/Non-2xx or 3xx responses:\s*(\d+)/.exec(text)?.[1] ?? 0),
+  };
+}
+
+// runs[case][server] = [result, ...]
+const runs = {};
+for (const dir of result_dirs) {
+  const here = {};
+  for (const file of readdirSync(dir).sort()) {
+    const m = /^(.+)\.(suda|reference|reference-batch)\.(\d+)\.json$/.exec(file);
+    if (!m) continue;
+    const [, id, server] = m;
+    const result = JSON.parse(readFileSync(path.join(dir, file), 'utf8'));
+    const wrk_file = path.join(dir, file.replace(/\.json$/, '.wrk.txt'));
+    try { result.wrk = parse_wrk(readFileSync(wrk_file, 'utf8')); } catch { /* not a history run */ }
+    ((here[id] ??= {})[server] ??= []).push(result);
+  }
+  Object.assign(runs, here);
+}
+
+const median = (values) => {
+  const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (!v.length) return undefined;
+  return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+};
+const fmt = (x) => {
+  if (x === undefined) return '–';
+  if (Math.abs(x) >= 100) return Math.round(x).toLocaleString('en-US');
+  if (Math.abs(x) >= 10) return x.toFixed(1);
+  return x.toFixed(2);
+};
+const ratio = (a, b) => (a === undefined || b === undefined || b === 0 ? undefined : a / b);
+const family = (id) => id.split('-')[0];
+
+// The order of the issue's scenario list, then the fan-out shapes from the biggest room down.
+const order = ['idle', 'storm', 'fanout', 'latency', 'durable', 'history', 'slow'];
+const fanout_order = ['fanout-1x1000', 'fanout-10x100', 'fanout-100x10'];
+const rank = (id) => order.indexOf(family(id)) * 100 + Math.max(0, fanout_order.indexOf(id)) +
+  (Number(/-(\d+)k$/.exec(id)?.[1]) || 0) / 1000;
+const case_ids = Object.keys(runs).sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+
+// table[id] = { rows: [[label, better, {server: median}, ratio]], notes: [] }
+const tables = {};
+for (const id of case_ids) {
+  const by_server = runs[id];
+  const rows = [];
+  const notes = new Set();
+  for (const [label, pick, better] of metrics[family(id)] ?? []) {
+    const medians = {};
+    for (const s of servers) if (by_server[s]) medians[s] = median(by_server[s].map((r) => { try { return pick(r); } catch { return undefined; } }));
+    rows.push([label, better, medians, ratio(medians.suda, medians.reference)]);
+  }
+  for (const [s, list] of Object.entries(by_server)) {
+    if (list.some((r) => r.generator?.saturated)) notes.add(`${s}: the generator's CPU was saturated in at least one run, so the server may have had room to spare`);
+    if (list.some((r) => r.messages.unacked > 0)) notes.add(`${s}: some messages were never acked (${list.map((r) => r.messages.unacked).join(', ')} per run)`);
+    if (list.some((r) => r.connections.failures > 0)) notes.add(`${s}: failed connections per run: ${list.map((r) => r.connections.failures).join(', ')}`);
+    for (const r of list) {
+      for (const n of r.notes ?? []) {
+        if (/saturated/.test(n)) continue;  // said once above
+        if (/disconnects include slow clients/.test(n) && !r.messages.disconnects) continue;  // older runs said it always
+        notes.add(`${s}: ${n}`);
+      }
+    }
+  }
+  tables[id] = { rows, notes: [...notes], load: Object.values(by_server)[0][0].load, runs: by_server };
+}
+
+// ---- stdout: medians and ratios ---------------------------------------------------------------------------
+const present = servers.filter((s) => Object.values(runs).some((r) => r[s]));
+for (const [id, t] of Object.entries(tables)) {
+  console.log(`\n${id}`);
+  console.log(`  ${'metric'.padEnd(34)}${present.map((s) => s.padStart(16)).join('')}${'suda/ref'.padStart(12)}`);
+  for (const [label, better, medians, r] of t.rows)
+    console.log(`  ${(label + (better === 'higher' ? ' ↑' : ' ↓')).padEnd(34)}${present.map((s) => fmt(medians[s]).padStart(16)).join('')}${(r === undefined ? '–' : r.toFixed(2) + 'x').padStart(12)}`);
+  for (const n of t.notes) console.log(`  note: ${n}`);
+}
+
+if (!args.out) process.exit(0);
+
+// ---- plots --------------------------------------------------------------------------------------------------
+const plots = [];
+function bar_plot(name, title, ylabel, groups, metric_label, opts = {}) {
+  if (!args.plots) return;
+  const rows = groups.filter((id) => tables[id]);
+  if (!rows.length) return;
+  mkdirSync(args.plots, { recursive: true });
+  const cols = present.filter((s) => rows.some((id) => tables[id].runs[s]));  // servers that ran these cases
+  const data = rows.map((id) => {
+    const row = tables[id].rows.find((r) => r[0] === metric_label);
+    return [id, ...cols.map((s) => (row && row[2][s] !== undefined ? row[2][s] : 0))].join('\t');
+  });
+  const dat = path.join(last_dir, `${name}.dat`);  // the plot's data stays with the raw results
+  writeFileSync(dat, `${data.join('\n')}\n`);  // no header row: gnuplot would give it an empty slot
+  const script = [
+    `set terminal svg size 720,400 dynamic font "sans,12" background rgb "white"`,
+    `set output "${path.join(args.plots, name + '.svg')}"`,
+    `set title "${title}"`, `set ylabel "${ylabel}"`,
+    `set style data histograms`, `set style histogram clustered gap 1`, `set style fill solid 0.85 border -1`,
+    `set boxwidth 0.9`, `set key top right`, `set grid ytics`, `set yrange [0:*]`,
+    opts.log ? 'set logscale y; set yrange [*:*]' : '',
+    `set xtics nomirror`,
+    `plot ${cols.map((s, i) => `"${dat}" using ${i + 2}:xtic(1) title "${s}" lc rgb "${['#2b7bba', '#e0702b', '#8c8c8c'][i]}"`).join(', ')}`,
+  ].join('\n');
+  try {
+    execFileSync('gnuplot', [], { input: script });
+    plots.push([name, title]);
+  } catch (e) {
+    console.error(`gnuplot failed for ${name}: ${e.message}`);
+  }
+}
+const ids = Object.keys(tables);
+bar_plot('fanout', 'Fan-out at saturation: delivered messages/s', 'messages delivered per second',
+  ids.filter((i) => family(i) === 'fanout'), 'delivered msg/s');
+bar_plot('latency', 'End-to-end latency at equal load (median of runs)', 'ms (log scale)',
+  ['latency'], 'delivery p99 (ms)', { log: true });
+bar_plot('durable', 'Durable writes: acked messages/s (ack after commit)', 'acked messages per second',
+  ['durable'], 'acked msg/s');
+bar_plot('idle', 'Server memory per idle connection', 'KiB per client',
+  ids.filter((i) => family(i) === 'idle'), 'server RSS per client (KiB)');
+bar_plot('storm', 'Connection storm: handshakes per second', 'Socket.IO handshakes per second',
+  ids.filter((i) => family(i) === 'storm'), 'handshakes/s');
+bar_plot('history', 'History reads (GET /api/room/{id}/chat, 50 messages)', 'requests per second',
+  ['history'], 'requests/s');
+
+// A latency plot with the three percentiles side by side is more telling than p99 alone.
+if (args.plots && tables.latency) {
+  const cols = present.filter((s) => tables.latency.runs[s]);
+  const labels = ['delivery p50 (ms)', 'delivery p99 (ms)', 'delivery p99.9 (ms)'];
+  const dat = path.join(last_dir, 'latency.dat');
+  writeFileSync(dat, labels.map((l) => {
+    const row = tables.latency.rows.find((r) => r[0] === l);
+    return [l.replace('delivery ', '').replace(' (ms)', ''), ...cols.map((s) => row?.[2][s] ?? 0)].join('\t');
+  }).join('\n') + '\n');
+  const script = [
+    `set terminal svg size 720,400 dynamic font "sans,12" background rgb "white"`,
+    `set output "${path.join(args.plots, 'latency.svg')}"`,
+    `set title "End-to-end latency at equal load (intended send -> receipt)"`, `set ylabel "ms (log scale)"`,
+    `set style data histograms`, `set style histogram clustered gap 1`, `set style fill solid 0.85 border -1`,
+    `set logscale y`, `set grid ytics`, `set key top left`,
+    `plot ${cols.map((s, i) => `"${dat}" using ${i + 2}:xtic(1) title "${s}" lc rgb "${['#2b7bba', '#e0702b', '#8c8c8c'][i]}"`).join(', ')}`,
+  ].join('\n');
+  try { execFileSync('gnuplot', [], { input: script }); } catch (e) { console.error(`gnuplot failed: ${e.message}`); }
+}
+
+// ---- docs/benchmarks.md ---------------------------------------------------------------------------------------
+const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
+const cpu_model = /model name\s*:\s*(.+)/.exec(cpuinfo)?.[1] ?? 'unknown';
+const cpus = os.cpus().length;
+let commit = 'unknown';
+try { commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim(); } catch { /* no git */ }
+const node_version = process.version;
+const loadavg = (name) => result_dirs.map((dir) => {
+  try { return readFileSync(path.join(dir, name), 'utf8').split(' ').slice(0, 3).join(' '); } catch { return '?'; }
+}).join('; ');
+const plural = (n, word) => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+const describe_load = (l) => {
+  const parts = [plural(l.clients, 'client'), plural(l.users, 'user')];
+  if (l.rooms) parts.push(`${l.rooms} room${l.rooms > 1 ? 's' : ''} × ${l.membersPerRoom} user${l.membersPerRoom > 1 ? 's' : ''} (${(l.clients / l.users * l.membersPerRoom).toLocaleString('en-US')} sockets per room)`);
+  if (l.senders) parts.push(plural(l.senders, 'sender'));
+  if (l.window) parts.push(`${l.window} unacked per sender (saturation)`);
+  else if (l.senders) parts.push(`${l.rate} msg/s open loop`);
+  if (l.slowClients) parts.push(`${l.slowClients} clients stop reading`);
+  if (l.duration) parts.push(`${l.duration} s`);
+  return parts.join(', ');
+};
+
+const what = {
+  idle: 'Clients connect (WebSocket, Engine.IO open, Socket.IO CONNECT with a token, catch-up until `synced`) and stay idle. Server RSS before the first connection and once all are connected; the difference divided by the clients is the memory per connection.',
+  storm: 'Clients connect as fast as 512 concurrent attempts allow; handshakes per second over the whole set-up, and the time each handshake took (TCP connect to `synced`).',
+  fanout: 'One sender per room keeps 4 messages in flight (a new one as soon as one is acked), so about 4,000 deliveries are always queued and the server runs at saturation; every message goes to every socket in its room. Delivered messages/s, with loss checked per message.',
+  latency: 'The same moderate open-loop load on both servers: each message is due at a fixed time, and latency counts from that time (not from when it could be sent) to the receipt by each member, so a stalled server cannot hide its own backlog.',
+  durable: '64 senders, each waiting for its ack (which means committed to disk on both servers) before sending the next: acked messages per second.',
+  history: '`wrk -t1 -c32` on `GET /api/room/{id}/chat?limit=50` (a room with 500 messages), with a bearer token.',
+  slow: 'One room of 100 sockets receives 100 messages/s of 4 KB (open loop); 10 of the sockets stop reading (with an 8 KiB receive buffer, so their backlog lands in the server). The readers\' throughput, latency and loss, the server memory at the end, and how many sockets the server dropped.',
+};
+
+let md = `# Benchmarks: suda against the Node.js reference
+
+Generated by ${(args.command ?? [`bench/compare${args.mode === 'quick' ? ' --quick' : ''}`]).map((c) => `\`${c}\``).join(' and ')} (${args.repeats} repeats per server, medians shown) on ${new Date().toISOString().slice(0, 10)}, commit \`${commit}\`.
+How to run it and what each part does: [bench/README.md](../bench/README.md).
+
+**Machine:** ${cpu_model}, ${cpus} CPUs, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, Linux ${os.release()}, Node ${node_version}.
+The server under test is pinned to CPU 0 and the load generator (\`suda-bench\`, or \`wrk\`) to CPU 1 (\`taskset\`),
+so each server gets exactly one core. Fresh data directory for every run.
+Load average (1, 5, 15 min) before the runs: ${loadavg('loadavg.before')}; after: ${loadavg('loadavg.after')}${'' }
+(anything above ~2 means other work shared these two cores during the runs, and the numbers are noisier for it).
+
+**The servers.**
+- **suda**: the Release build (\`build-release/src/suda\`, default settings: one I/O thread per core the system reports, WAL + \`synchronous=FULL\`, group commit).
+- **reference**: \`bench/reference/server.mjs\`: the original series' stack, socket.io 4 + better-sqlite3 12, one transaction per message (as Prisma's \`create\` does), ack after the insert, broadcast to the room; WAL + \`synchronous=FULL\` so both servers give the same durability.
+- **reference-batch**: the same with \`--batch\`: the messages of one event-loop turn are inserted in one transaction.
+
+Ratios are suda / reference (the per-message reference). ↑ higher is better, ↓ lower is better.
+${args.mode === 'quick' ? '\n> **Scales**: the quick-mode cases are small (2,000 idle clients, 1,000-socket fan-out, 3–20 s runs) and use few\n> users with many sockets each; each section\'s load line gives its exact load. They show the shape, not the\n> limits; the full run (`bench/compare`) uses the issue\'s scales.\n' : ''}`;
+
+for (const [id, t] of Object.entries(tables)) {
+  // The history case's load is wrk's, described above; the generator only seeded the room.
+  const load_line = family(id) === 'history' ? '' : `Load: ${describe_load(t.load)}.\n\n`;
+  md += `\n## ${id}\n\n${what[family(id)] ?? ''}\n\n${load_line}`;
+  md += `| metric | ${present.join(' | ')} | suda / reference |\n|---|${present.map(() => '---:').join('|')}|---:|\n`;
+  for (const [label, better, medians, r] of t.rows)
+    md += `| ${label} ${better === 'higher' ? '↑' : '↓'} | ${present.map((s) => fmt(medians[s])).join(' | ')} | ${r === undefined ? '–' : r.toFixed(2) + '×'} |\n`;
+  if (t.notes.length) md += '\n' + t.notes.map((n) => `- ${n}`).join('\n') + '\n';
+}
+
+let skipped = '';
+for (const dir of result_dirs) {
+  try { skipped += readFileSync(path.join(dir, 'skipped.txt'), 'utf8'); } catch { /* nothing skipped */ }
+}
+if (skipped) {
+  md += `\n## Not run on this machine\n\n${[...new Set(skipped.trim().split('\n'))].map((l) => `- ${l}`).join('\n')}\n`;
+  console.log(`\nskipped:\n${skipped}`);
+}
+
+if (args.plots) {
+  const rel = path.relative(path.dirname(args.out), args.plots);
+  md += '\n## Plots\n\n';
+  for (const name of ['fanout', 'latency', 'durable', 'idle', 'storm', 'history'])
+    try { readFileSync(path.join(args.plots, `${name}.svg`)); md += `![${name}](${rel}/${name}.svg)\n\n`; } catch { /* not run */ }
+}
+
+md += `
+## Reading these numbers
+
+- One core per server: suda's threads (I/O, writer, readers, CPU pool) share one CPU, as does the reference's
+  event loop. How either scales on more cores is not measured here.
+- The generator has one core too. Where a result says the generator was saturated, the server may be faster than shown.
+- Loss is exact, not sampled: every acked message is checked against every reading socket of its room.
+- Durability is equal on both sides (an ack means the row is on disk), so the durable-writes row compares group commit
+  against one transaction per message, which is the design difference the issue asks to measure.
+`;
+mkdirSync(path.dirname(args.out), { recursive: true });
+writeFileSync(args.out, md);
+console.log(`\nwrote ${args.out}${args.plots ? ` and plots in ${args.plots}` : ''}`);
