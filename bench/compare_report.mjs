@@ -284,7 +284,7 @@ Load average (1, 5, 15 min) before the runs: ${loadavg('loadavg.before')}; after
 - **reference-batch**: the same with \`--batch\`: the messages of one event-loop turn are inserted in one transaction.
 
 Ratios are suda / reference (the per-message reference). ↑ higher is better, ↓ lower is better.
-${args.mode === 'quick' ? '\n> **Scales**: the quick-mode cases are small (2,000 idle clients, 1,000-socket fan-out, 3–20 s runs) and use few\n> users with many sockets each; each section\'s load line gives its exact load. They show the shape, not the\n> limits; the full run (`bench/compare`) uses the issue\'s scales.\n' : ''}`;
+${args.mode === 'quick' ? '\n> **Scales**: quick-mode cases are small (3–20 s runs, few users with many sockets each); each section\'s load\n> line gives its exact load. They show the shape, not the limits; the full run (`bench/compare`) uses the\n> issue\'s scales.\n' : ''}`;
 
 for (const [id, t] of Object.entries(tables)) {
   // The history case's load is wrk's, described above; the generator only seeded the room.
@@ -301,8 +301,9 @@ for (const dir of result_dirs) {
   try { skipped += readFileSync(path.join(dir, 'skipped.txt'), 'utf8'); } catch { /* nothing skipped */ }
 }
 if (skipped) {
-  md += `\n## Not run on this machine\n\n${[...new Set(skipped.trim().split('\n'))].map((l) => `- ${l}`).join('\n')}\n`;
-  console.log(`\nskipped:\n${skipped}`);
+  const lines = [...new Set(skipped.trim().split('\n'))];
+  md += `\n## Not run on this machine\n\n${lines.map((l) => `- ${l}`).join('\n')}\n`;
+  console.log(`\nskipped:\n${lines.join('\n')}`);
 }
 
 if (args.plots) {
