@@ -122,6 +122,7 @@ asio::awaitable<hub::session_id> hub::attach_on_strand(std::shared_ptr<subscribe
     if (!still_member.contains(room_id) && !it->second.joined_live.contains(room_id)) stale.push_back(room_id);
   for (auto& room_id : stale) leave_room(id, it->second, room_id);
   it->second.joined_live.clear();
+  it->second.attaching = false;
   for (const auto& r : second.rooms) {
     auto cursor = it->second.rooms.find(r.room_id);
     if (cursor == it->second.rooms.end()) continue;
@@ -218,7 +219,7 @@ void hub::on_bus(const std::string& payload) {
     for (session_id id : user->second.sessions) {
       session& s = sessions_.at(id);
       if (!s.rooms.contains(room_id)) join_room(id, s, room_id, e->seq);
-      s.joined_live.insert(room_id);
+      if (s.attaching) s.joined_live.insert(room_id);  // only attach's second read needs to know
       s.client->deliver(packet);
     }
     // New co-members: tell the newcomer which of them are online (the rest learn of the newcomer through the

@@ -78,6 +78,7 @@ class hub : public std::enable_shared_from_this<hub> {
     std::shared_ptr<subscriber> client;
     std::string user_id;
     std::unordered_map<std::string, room_cursor> rooms;
+    bool attaching = true;                        // until attach's second read of the user's rooms
     std::unordered_set<std::string> joined_live;  // rooms joined through a "room" event while attaching
     bool sync_requested = false;
     int catch_ups_running = 0;
