@@ -286,6 +286,50 @@ Load average (1, 5, 15 min) before the runs: ${loadavg('loadavg.before')}; after
 Ratios are suda / reference (the per-message reference). ↑ higher is better, ↓ lower is better.
 ${args.mode === 'quick' ? '\n> **Scales**: quick-mode cases are small (3–20 s runs, few users with many sockets each); each section\'s load\n> line gives its exact load. They show the shape, not the limits; the full run (`bench/compare`) uses the\n> issue\'s scales.\n' : ''}`;
 
+// ---- the issue's targets, each with its measured ratio -------------------------------------------------------
+// [target, measured text, met: true | false | undefined (no verdict: not run, or not a ratio)]
+const value = (id, label, server = 'suda') => tables[id]?.rows.find((r) => r[0] === label)?.[2][server];
+const case_ratio = (id, label) => tables[id]?.rows.find((r) => r[0] === label)?.[3];
+const times = (r) => (r === undefined ? '–' : `${r.toFixed(2)}×`);
+const targets = [];
+for (const id of ids.filter((i) => family(i) === 'fanout')) {
+  const r = case_ratio(id, 'delivered msg/s');
+  targets.push([`${id}: delivered msg/s ≥ 10× reference`, `${fmt(value(id, 'delivered msg/s'))} vs ${fmt(value(id, 'delivered msg/s', 'reference'))}: ${times(r)}`, r === undefined ? undefined : r >= 10]);
+}
+for (const id of ids.filter((i) => family(i) === 'fanout')) {
+  const r = case_ratio(id, 'server CPU per delivery (us)');
+  targets.push([`${id}: CPU per delivery ≤ 1/10 of reference`, `${fmt(value(id, 'server CPU per delivery (us)'))} µs vs ${fmt(value(id, 'server CPU per delivery (us)', 'reference'))} µs: ${times(r)}`, r === undefined ? undefined : r <= 0.1]);
+}
+if (tables.latency) {
+  const r = case_ratio('latency', 'delivery p99 (ms)');
+  targets.push(['latency: p99 at equal load ≤ 1/5 of reference', `${fmt(value('latency', 'delivery p99 (ms)'))} ms vs ${fmt(value('latency', 'delivery p99 (ms)', 'reference'))} ms: ${times(r)}`, r === undefined ? undefined : r <= 0.2]);
+}
+for (const id of ids.filter((i) => family(i) === 'idle')) {
+  const kib = value(id, 'server RSS per client (KiB)');
+  const r = case_ratio(id, 'server RSS per client (KiB)');
+  targets.push([`${id}: memory per idle connection ≤ 4 KiB and ≤ 1/10 of reference`, `${fmt(kib)} KiB vs ${fmt(value(id, 'server RSS per client (KiB)', 'reference'))} KiB: ${times(r)}`, kib === undefined || r === undefined ? undefined : kib <= 4 && r <= 0.1]);
+}
+for (const id of ids.filter((i) => family(i) === 'storm')) {
+  const r = case_ratio(id, 'handshakes/s');
+  targets.push([`${id}: connection set-up ≥ 5× reference`, `${fmt(value(id, 'handshakes/s'))}/s vs ${fmt(value(id, 'handshakes/s', 'reference'))}/s: ${times(r)}`, r === undefined ? undefined : r >= 5]);
+}
+if (tables.durable) {
+  const acked = value('durable', 'acked msg/s');
+  const r = case_ratio('durable', 'acked msg/s');
+  targets.push(['durable: acked msg/s ≥ 20× the per-message reference', `${fmt(acked)}/s vs ${fmt(value('durable', 'acked msg/s', 'reference'))}/s: ${times(r)}`, r === undefined ? undefined : r >= 20]);
+  targets.push(['durable: ≥ 50,000 acked msg/s with fsync on every commit', `${fmt(acked)}/s`, acked === undefined ? undefined : acked >= 50000]);
+}
+if (tables.slow) {
+  const growth = median(tables.slow.runs.suda?.map((r) => (r.server?.rssEndBytes - r.server?.rssConnectedBytes) / 2 ** 20) ?? []);
+  targets.push(['slow consumers: bounded server memory', `RSS at the end ${fmt(value('slow', 'server RSS at the end (MiB)'))} MiB (reference ${fmt(value('slow', 'server RSS at the end (MiB)', 'reference'))} MiB), growth while the run lasted ${fmt(growth)} MiB; ${fmt(value('slow', 'clients dropped by the server'))} slow sockets dropped at the queue bound`, undefined]);
+}
+if (targets.length) {
+  md += '\n## The issue\'s targets\n\n| target | measured (suda vs reference) | met |\n|---|---|:---:|\n';
+  for (const [target, measured, met] of targets) md += `| ${target} | ${measured} | ${met === undefined ? '–' : met ? 'yes' : 'no'} |\n`;
+  console.log('\ntargets:');
+  for (const [target, measured, met] of targets) console.log(`  ${met === undefined ? '   ' : met ? 'MET' : 'NOT'}  ${target}: ${measured}`);
+}
+
 for (const [id, t] of Object.entries(tables)) {
   // The history case's load is wrk's, described above; the generator only seeded the room.
   const load_line = family(id) === 'history' ? '' : `Load: ${describe_load(t.load)}.\n\n`;
