@@ -4,6 +4,7 @@
 #include "chat/hub.hpp"
 #include "chat/service.hpp"
 #include "core/config.hpp"
+#include "core/cpus.hpp"
 #include "core/log.hpp"
 #include "net/api/routes.hpp"
 #include "net/engineio_http/mount.hpp"
@@ -40,7 +41,7 @@ std::filesystem::path resolve_web_root(const core::config& cfg) {
 }
 
 int run(const core::config& cfg) {
-  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  const unsigned cores = core::usable_cpus();
   const unsigned io_threads = cfg.threads ? cfg.threads : cores;
 
   std::filesystem::create_directories(cfg.data_dir);

@@ -61,7 +61,7 @@ result<config> parse_config(int argc, const char* const* argv) {
       ("data-dir", po::value(&cfg.data_dir)->default_value(cfg.data_dir), "folder for the database and other state")
       ("database", po::value(&cfg.database), "database URL: sqlite:PATH (default sqlite:<data-dir>/suda.db)")
       ("web-root", po::value(&cfg.web_root), "folder of the built web UI (default ./web/dist)")
-      ("threads", po::value(&cfg.threads)->default_value(0), "I/O threads; 0 means one per core")
+      ("threads", po::value(&cfg.threads)->default_value(0), "I/O threads; 0 means one per core the process may run on (its CPU affinity)")
       ("log-level", po::value(&cfg.log_level)->default_value(cfg.log_level), "debug, info, warn or error")
       ("allowed-origin", po::value(&cfg.allowed_origins)->composing(),
        "an Origin allowed for cross-site requests (repeatable); same-origin is always allowed")
