@@ -297,6 +297,7 @@ struct server::impl : std::enable_shared_from_this<impl> {
       ws->abort();
       co_return;
     }
+    req = request{};  // answered: its header fields would otherwise stay allocated for the connection's life
     std::shared_ptr<session> target;
     if (upgrade_of) {
       if (!upgrade_of->attach_probe(ws)) {  // closed or upgraded while the handshake ran
@@ -394,14 +395,21 @@ asio::awaitable<void> server::handle_websocket(beast::tcp_stream stream, request
   auto ws = std::make_shared<websocket_transport>(std::move(*rebound), self->options->max_payload,
                                                   websocket_handshake_timeout);
   auto info = info_from(req, std::move(remote_ip));
-  try {
-    auto connection = impl::run_websocket(std::move(self), strand, std::move(ws), std::move(req), std::move(info),
-                                          std::move(upgrade_of));
-    auto running = asio::co_spawn(strand, std::move(connection), asio::use_awaitable);
-    co_await std::move(running);
-  } catch (const std::exception& e) {
-    core::log::error(log_component, "WebSocket connection failed: ", e.what());
-  }
+  // Spawned, not awaited: the frames that brought the request here (the HTTP connection's coroutine with its
+  // read buffer and parser, the upgrade dispatcher, this one with the stream it released) end now instead of
+  // living as long as the WebSocket, which would cost several KiB per idle connection.
+  auto connection = impl::run_websocket(std::move(self), strand, std::move(ws), std::move(req), std::move(info),
+                                        std::move(upgrade_of));
+  auto log_failure = [](std::exception_ptr failure) {
+    if (!failure) return;
+    try {
+      std::rethrow_exception(failure);
+    } catch (const std::exception& e) {
+      core::log::error(log_component, "WebSocket connection failed: ", e.what());
+    }
+  };
+  asio::co_spawn(strand, std::move(connection), std::move(log_failure));
+  co_return;
 }
 
 }  // namespace suda::realtime::engineio
