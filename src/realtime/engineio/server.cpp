@@ -393,7 +393,8 @@ asio::awaitable<void> server::handle_websocket(beast::tcp_stream stream, request
   // A new connection stays on the strand its socket was accepted on (the HTTP server gives each connection its
   // own), which spares moving the descriptor to another socket object (two epoll_ctl calls and an fcntl per
   // connection); a probe must join the strand of the session it upgrades.
-  const auto* accepted_on = stream.get_executor().target<session::strand_type>();
+  const auto accepted_executor = stream.get_executor();  // named: target() points into it
+  const auto* accepted_on = accepted_executor.target<session::strand_type>();
   const bool keeps_strand = !upgrade_of && accepted_on != nullptr;
   auto strand = upgrade_of ? upgrade_of->strand() : keeps_strand ? *accepted_on : asio::make_strand(self->ioc);
   std::optional<beast::tcp_stream> rebound;
