@@ -89,6 +89,14 @@ class connection {
                                               int limit) = 0;
   // Oldest first: messages with seq > after, at most `limit` (for catch-up after a reconnect).
   virtual std::vector<message_record> messages_after(std::string_view room_id, std::int64_t after, int limit) = 0;
+
+  // --- upkeep (the writer calls these; other connections never need them) ---
+  // Once, on the connection that will carry every write: it may tune itself for a stream of small
+  // transactions (SQLite: a larger page cache, WAL checkpoints moved out of COMMIT).
+  virtual void become_writer() {}
+  // When the writer has had nothing to do for a while: upkeep that would otherwise delay a commit (SQLite:
+  // the WAL checkpoint). Must be quick to return once done; storage failures throw, like any write.
+  virtual void idle() {}
 };
 
 class database {

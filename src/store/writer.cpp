@@ -8,6 +8,7 @@ namespace suda::store {
 namespace asio = boost::asio;
 
 writer::writer(database& db, options opts) : options_(opts), connection_(db.connect()) {
+  connection_->become_writer();
   thread_ = std::thread([this] { run_loop(); });
 }
 
@@ -48,10 +49,19 @@ void writer::enqueue(job j) {
 void writer::run_loop() {
   std::vector<job> taken;
   std::vector<append_job> batch;
+  bool upkeep_due = false;  // work was done since the last upkeep
   for (;;) {
     {
       std::unique_lock lock(mutex_);
-      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      auto has_work = [&] { return stopping_ || !queue_.empty(); };
+      if (!upkeep_due) {
+        wake_.wait(lock, has_work);
+      } else if (!wake_.wait_for(lock, options_.idle_upkeep_after, has_work)) {
+        lock.unlock();
+        upkeep();
+        upkeep_due = false;
+        continue;
+      }
       if (queue_.empty()) return;  // stopping, and everything queued is done
       // Take everything queued (up to a batch): whatever arrived while the last commit ran shares the next.
       while (!queue_.empty() && taken.size() < options_.max_batch) {
@@ -70,6 +80,16 @@ void writer::run_loop() {
     }
     commit_appends(batch);
     taken.clear();
+    upkeep_due = true;
+  }
+}
+
+void writer::upkeep() {
+  try {
+    connection_->idle();
+    ++upkeeps_;
+  } catch (const std::exception& e) {  // the next commit reports a database that really is broken
+    core::log::warn("writer", "idle upkeep failed: ", e.what());
   }
 }
 
@@ -113,5 +133,6 @@ void writer::stop() {
 
 std::size_t writer::batches_committed() const noexcept { return batches_.load(); }
 std::size_t writer::messages_committed() const noexcept { return messages_.load(); }
+std::size_t writer::idle_upkeeps() const noexcept { return upkeeps_.load(); }
 
 }  // namespace suda::store

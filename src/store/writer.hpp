@@ -6,6 +6,9 @@
 //
 // The queue is bounded: past `max_queue` jobs, new jobs fail at once with errc::unavailable instead of
 // growing memory. stop() refuses new jobs, finishes every queued one, then joins the thread.
+//
+// Upkeep that would delay a commit (the SQLite WAL checkpoint) runs once the queue has been empty for
+// `idle_upkeep_after`: see connection::become_writer() and connection::idle().
 #include "core/completion.hpp"
 #include "core/error.hpp"
 #include "store/store.hpp"
@@ -15,6 +18,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -31,6 +35,8 @@ class writer {
   struct options {
     std::size_t max_queue = 65536;   // jobs waiting; past this, jobs fail with errc::unavailable
     std::size_t max_batch = 4096;    // messages committed in one transaction at most
+    // After work, an empty queue for this long runs connection::idle(); 0 runs it as soon as the queue is empty.
+    std::chrono::milliseconds idle_upkeep_after{100};
   };
 
   writer(database& db, options opts);
@@ -72,9 +78,10 @@ class writer {
   // Stops accepting jobs, commits everything queued, joins the thread. Idempotent and thread-safe.
   void stop();
 
-  // Counters for logs and benchmarks.
+  // Counters for logs, tests and benchmarks.
   std::size_t batches_committed() const noexcept;
   std::size_t messages_committed() const noexcept;
+  std::size_t idle_upkeeps() const noexcept;
 
  private:
   // A queued unit of work. A task gets the connection, or a non-null `refused` when the writer is stopped.
@@ -92,6 +99,7 @@ class writer {
   void enqueue(job j);
   void run_loop();
   void commit_appends(std::vector<append_job>& batch);
+  void upkeep();
 
   options options_;
   std::unique_ptr<connection> connection_;
@@ -102,6 +110,7 @@ class writer {
   commit_listener commit_listener_;
   std::atomic<std::size_t> batches_{0};
   std::atomic<std::size_t> messages_{0};
+  std::atomic<std::size_t> upkeeps_{0};
   std::once_flag joined_;
   std::thread thread_;
 };

@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <stdexcept>
+#include <vector>
 
 namespace suda::store::sqlite {
 namespace {
@@ -96,6 +97,29 @@ TEST_F(SqliteBackend, ConnectionsUseWalFullSyncForeignKeysAndABusyTimeout) {
   EXPECT_EQ(query_int(raw, "PRAGMA synchronous"), 2);  // FULL
   EXPECT_EQ(query_int(raw, "PRAGMA foreign_keys"), 1);
   EXPECT_EQ(query_int(raw, "PRAGMA busy_timeout"), handle::busy_timeout_ms);
+}
+
+TEST_F(SqliteBackend, TheWriterConnectionKeepsFullSyncAndCheckpointsOutsideCommits) {
+  sqlite_database db(path());
+  sqlite_connection conn(path());
+  conn.become_writer();
+  sqlite3* raw = conn.native_handle();
+  EXPECT_EQ(query_int(raw, "PRAGMA synchronous"), 2);  // FULL: an ack still means on disk
+  EXPECT_GT(query_int(raw, "PRAGMA wal_autocheckpoint"), 1000);
+  EXPECT_LT(query_int(raw, "PRAGMA cache_size"), -2000);  // negative: KiB, more than SQLite's default
+
+  // Messages land in the WAL; the database file only grows when idle() checkpoints them.
+  auto user = conn.create_user({core::new_uuid(), "a@example.com", "hash", "a", 0}).value();
+  auto room = conn.create_group_room(core::new_uuid(), "room", user.id, {}, 0);
+  conn.idle();
+  const auto size_before = fs::file_size(path());
+  std::vector<new_message> batch;
+  for (int i = 0; i < 200; ++i) batch.push_back({core::new_uuid(), room.id, user.id, std::string(1000, 'x'), {}, 0});
+  ASSERT_EQ(conn.append_messages(batch).size(), 200u);
+  EXPECT_EQ(fs::file_size(path()), size_before);
+  conn.idle();
+  EXPECT_GT(fs::file_size(path()), size_before + 200 * 1000);
+  EXPECT_EQ(conn.messages_after(room.id, 0, 500).size(), 200u);
 }
 
 TEST_F(SqliteBackend, MigrationsAreRecordedOnceAcrossReopens) {

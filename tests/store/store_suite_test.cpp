@@ -664,6 +664,51 @@ TEST_P(StoreSuite, MessagesOfNonMembersAndUnknownRoomsUseNoSeq) {
   EXPECT_EQ(store().find_room(room.id)->last_seq, 2);
 }
 
+// A backend may remember seqs and memberships between batches (the writer appends through one connection);
+// what another connection changed in between must still count.
+TEST_P(StoreSuite, AppendsSeeSeqsAndMembershipsChangedThroughAnotherConnection) {
+  auto alice = add_user("alice"), bob = add_user("bob");
+  auto room = add_group(alice, {bob});
+  ASSERT_EQ(append_one(message(room, alice, "1")).message.seq, 1);
+  ASSERT_EQ(append_one(message(room, bob, "2")).message.seq, 2);
+
+  auto other = db().connect();
+  ASSERT_EQ(other->append_messages({message(room, alice, "3")}).at(0).message.seq, 3);
+  ASSERT_TRUE(other->remove_member(room.id, bob.id));
+
+  EXPECT_EQ(append_one(message(room, alice, "4")).message.seq, 4);
+  EXPECT_EQ(append_one(message(room, bob, "gone")).status, append_status::not_member);
+  EXPECT_EQ(seqs_of(store().messages_after(room.id, 0, 10)), (std::vector<std::int64_t>{1, 2, 3, 4}));
+
+  // And the other way round: a member added elsewhere may post at once.
+  ASSERT_TRUE(other->add_member(room.id, bob.id, member_role::member, t0));
+  EXPECT_EQ(append_one(message(room, bob, "back")).message.seq, 5);
+}
+
+TEST_P(StoreSuite, AMemberWhoLeftBetweenBatchesCannotPost) {
+  auto alice = add_user("alice"), bob = add_user("bob");
+  auto room = add_group(alice, {bob});
+  ASSERT_EQ(append_one(message(room, bob, "hi")).status, append_status::stored);
+  ASSERT_TRUE(store().remove_member(room.id, bob.id));
+  EXPECT_EQ(append_one(message(room, bob, "still here?")).status, append_status::not_member);
+  EXPECT_EQ(append_one(message(room, alice, "next")).message.seq, 2);
+}
+
+TEST_P(StoreSuite, AFailedBatchUsesNoSeqOfTheRoomsItTouched) {
+  auto alice = add_user("alice");
+  auto room = add_group(alice, {});
+  auto other = add_group(alice, {});
+  ASSERT_EQ(append_one(message(room, alice, "1")).message.seq, 1);
+  auto first = message(room, alice, "2");
+  auto clash = message(other, alice, "clash");
+  clash.id = first.id;  // the primary key clashes on the second insert: the batch fails after seq 2 was handed out
+  EXPECT_THROW(store().append_messages({first, message(other, alice, "o1"), clash}), std::runtime_error);
+  EXPECT_EQ(append_one(message(room, alice, "2 again")).message.seq, 2);
+  EXPECT_EQ(append_one(message(other, alice, "o1 again")).message.seq, 1);
+  EXPECT_EQ(store().find_room(room.id)->last_seq, 2);
+  EXPECT_EQ(store().find_room(other.id)->last_seq, 1);
+}
+
 TEST_P(StoreSuite, AFailingBatchStoresNothing) {
   auto alice = add_user("alice");
   auto room = add_group(alice, {});

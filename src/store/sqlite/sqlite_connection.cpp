@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <stdexcept>
 #include <unordered_map>
+#include <utility>
 
 namespace suda::store::sqlite {
 
@@ -19,6 +20,9 @@ struct sqlite_connection::prepared {
         begin_deferred(db, "BEGIN"),
         commit(db, "COMMIT"),
         rollback(db, "ROLLBACK"),
+        // Changes exactly when another connection (of this or another process) committed: the test that keeps
+        // append_messages()'s cache honest.
+        data_version(db, "PRAGMA data_version"),
 
         // --- accounts ---
         // DO NOTHING on a taken email: zero rows changed is the conflict, without an exception on the way.
@@ -122,9 +126,12 @@ struct sqlite_connection::prepared {
         find_by_client_msg_id(db, R"sql(
           SELECT id, room_id, seq, user_id, body, client_msg_id, created_at, edited_at, deleted_at
           FROM messages WHERE room_id = ?1 AND user_id = ?2 AND client_msg_id = ?3)sql"),
+        // A repeated client message id inserts nothing (zero rows changed) instead of failing: the index check
+        // the INSERT makes anyway replaces a lookup before it. Any other conflict (id, seq) still fails.
         insert_message(db, R"sql(
           INSERT INTO messages (id, room_id, seq, user_id, body, client_msg_id, created_at)
-          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7))sql"),
+          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+          ON CONFLICT (room_id, user_id, client_msg_id) DO NOTHING)sql"),
         // last_message_at only grows, even if clocks of several nodes disagree by a little.
         advance_room(db, R"sql(
           UPDATE rooms SET last_seq = ?2, last_message_at = MAX(COALESCE(last_message_at, ?3), ?3)
@@ -143,7 +150,7 @@ struct sqlite_connection::prepared {
           FROM messages WHERE room_id = ?1 AND seq > ?2
           ORDER BY seq ASC LIMIT ?3)sql") {}
 
-  statement begin_immediate, begin_deferred, commit, rollback;
+  statement begin_immediate, begin_deferred, commit, rollback, data_version;
   statement insert_user, insert_profile, find_credentials, find_user, find_email, list_users;
   statement insert_session, find_session_user, delete_session, delete_expired_sessions;
   statement update_display_name, update_avatar_version, upsert_avatar, find_avatar;
@@ -177,6 +184,18 @@ std::string like_prefix(std::string_view prefix) {
   }
   pattern += '%';
   return pattern;
+}
+
+// Bounds on append_messages()'s cache (see sqlite_connection.hpp): past them it starts over, so a server with
+// very many rooms pays a lookup again now and then instead of growing without bound.
+constexpr std::size_t max_cached_rooms = 65536;
+constexpr std::size_t max_cached_members = 262144;
+
+std::string member_key(std::string_view room_id, std::string_view user_id) {
+  std::string key;
+  key.reserve(room_id.size() + user_id.size() + 1);
+  key.append(room_id).append("/").append(user_id);
+  return key;
 }
 
 std::string_view to_sql(member_role role) { return role == member_role::owner ? "owner" : "member"; }
@@ -465,6 +484,8 @@ bool sqlite_connection::add_member(std::string_view room_id, std::string_view us
 }
 
 bool sqlite_connection::remove_member(std::string_view room_id, std::string_view user_id) {
+  // Forgotten first: even if the DELETE fails, the cache must not outlive the membership.
+  member_cache_.erase(member_key(room_id, user_id));
   auto remove = sql_->delete_member.use();
   remove.bind(1, room_id).bind(2, user_id).run();
   return remove.changes() == 1;
@@ -519,63 +540,132 @@ std::optional<std::int64_t> sqlite_connection::mark_read(std::string_view room_i
 
 // --- messages ------------------------------------------------------------------------------------------
 
+void sqlite_connection::forget_append_cache() noexcept {
+  cached_data_version_ = -1;
+  last_seq_cache_.clear();
+  member_cache_.clear();
+}
+
+bool sqlite_connection::known_member(const std::string& room_id, const std::string& user_id) const {
+  return member_cache_.contains(member_key(room_id, user_id));
+}
+
 std::vector<append_result> sqlite_connection::append_messages(const std::vector<new_message>& batch) {
   if (batch.empty()) return {};  // no transaction, no fsync
   std::vector<append_result> results;
   results.reserve(batch.size());
-  // One transaction for the batch: one fsync covers every message of it. If any statement throws, the
-  // transaction rolls back as the exception leaves, and the writer fails the whole batch.
-  auto tx = begin_write();
-  for (const new_message& message : batch) {
-    append_result& result = results.emplace_back();
-
+  // The rooms this batch appended to: their new last seq and newest message time. The rooms rows are updated
+  // once per room at the end, and the cache learns the seqs only once the commit returned.
+  struct room_advance {
     std::int64_t last_seq = 0;
+    millis last_at = 0;
+  };
+  std::unordered_map<std::string, room_advance> advanced;
+  try {
+    // One transaction for the batch: one fsync covers every message of it. If any statement throws, the
+    // transaction rolls back as the exception leaves, and the writer fails the whole batch.
+    auto tx = begin_write();
     {
-      auto row = sql_->room_last_seq.use();
-      row.bind(1, message.room_id);
-      if (!row.step()) {
-        result.status = append_status::no_room;
-        continue;
-      }
-      last_seq = row.int64(0);
-    }
-    {
-      auto row = sql_->membership.use();
-      row.bind(1, message.room_id).bind(2, message.user_id);
-      if (!row.step()) {
-        result.status = append_status::not_member;
-        continue;
+      // Read under the write lock: no other connection can commit between this check and our COMMIT.
+      auto row = sql_->data_version.use();
+      if (!row.step()) throw std::runtime_error("sqlite: PRAGMA data_version returned no row");
+      const std::int64_t version = row.int64(0);
+      if (version != cached_data_version_ || last_seq_cache_.size() > max_cached_rooms ||
+          member_cache_.size() > max_cached_members) {
+        forget_append_cache();
+        cached_data_version_ = version;
       }
     }
-    if (message.client_msg_id) {
-      // Reads this transaction's own inserts too, so a repeat within the same batch is caught as well.
-      auto row = sql_->find_by_client_msg_id.use();
-      row.bind(1, message.room_id).bind(2, message.user_id).bind(3, *message.client_msg_id);
-      if (row.step()) {
+    for (const new_message& message : batch) {
+      append_result& result = results.emplace_back();
+
+      // The room's last seq: this batch's, else the cache's, else the database's (which also tells that the
+      // room exists). A value read here is committed state, so caching it at once is safe even if the batch
+      // fails later.
+      std::int64_t last_seq = 0;
+      if (auto in_batch = advanced.find(message.room_id); in_batch != advanced.end()) {
+        last_seq = in_batch->second.last_seq;
+      } else if (auto cached = last_seq_cache_.find(message.room_id); cached != last_seq_cache_.end()) {
+        last_seq = cached->second;
+      } else {
+        auto row = sql_->room_last_seq.use();
+        row.bind(1, message.room_id);
+        if (!row.step()) {
+          result.status = append_status::no_room;
+          continue;
+        }
+        last_seq = row.int64(0);
+        last_seq_cache_.emplace(message.room_id, last_seq);
+      }
+      if (!known_member(message.room_id, message.user_id)) {
+        auto row = sql_->membership.use();
+        row.bind(1, message.room_id).bind(2, message.user_id);
+        if (!row.step()) {
+          result.status = append_status::not_member;
+          continue;
+        }
+        member_cache_.insert(member_key(message.room_id, message.user_id));
+      }
+
+      message_record& stored = result.message;
+      stored.id = message.id;
+      stored.room_id = message.room_id;
+      stored.seq = last_seq + 1;
+      stored.user_id = message.user_id;
+      stored.body = message.body;
+      stored.client_msg_id = message.client_msg_id;
+      stored.created_at = message.created_at;
+      bool inserted = false;
+      {
+        auto insert = sql_->insert_message.use();
+        insert.bind(1, stored.id).bind(2, stored.room_id).bind(3, stored.seq).bind(4, stored.user_id);
+        insert.bind(5, stored.body).bind(6, stored.client_msg_id).bind(7, stored.created_at).run();
+        inserted = insert.changes() == 1;
+      }
+      if (!inserted) {
+        // (room, author, client_msg_id) was taken: by an earlier batch or by this one (a transaction reads
+        // its own inserts). Nothing was stored and no seq was used.
+        if (!message.client_msg_id) throw std::logic_error("sqlite: a message without client id was not inserted");
+        auto row = sql_->find_by_client_msg_id.use();
+        row.bind(1, message.room_id).bind(2, message.user_id).bind(3, *message.client_msg_id);
+        if (!row.step()) throw std::logic_error("sqlite: the repeated client message id has no message");
         result.status = append_status::duplicate;
         result.message = read_message(row, 0);
         continue;
       }
+      room_advance& room = advanced[message.room_id];
+      room.last_seq = stored.seq;
+      room.last_at = std::max(room.last_at, stored.created_at);
+      result.status = append_status::stored;
     }
-
-    message_record& stored = result.message;
-    stored.id = message.id;
-    stored.room_id = message.room_id;
-    stored.seq = last_seq + 1;
-    stored.user_id = message.user_id;
-    stored.body = message.body;
-    stored.client_msg_id = message.client_msg_id;
-    stored.created_at = message.created_at;
-    {
-      auto insert = sql_->insert_message.use();
-      insert.bind(1, stored.id).bind(2, stored.room_id).bind(3, stored.seq).bind(4, stored.user_id);
-      insert.bind(5, stored.body).bind(6, stored.client_msg_id).bind(7, stored.created_at).run();
+    for (const auto& [room_id, room] : advanced) {
+      sql_->advance_room.use().bind(1, room_id).bind(2, room.last_seq).bind(3, room.last_at).run();
     }
-    sql_->advance_room.use().bind(1, stored.room_id).bind(2, stored.seq).bind(3, stored.created_at).run();
-    result.status = append_status::stored;
+    tx.commit();
+  } catch (...) {
+    // The seqs of a rolled-back batch were never used; whatever the cache learned is dropped with them.
+    forget_append_cache();
+    throw;
   }
-  tx.commit();
+  for (auto& [room_id, room] : advanced) last_seq_cache_.insert_or_assign(room_id, room.last_seq);
   return results;
+}
+
+void sqlite_connection::become_writer() {
+  // The writer's hot pages (the ends of the message indexes, the rooms rows) stay in memory: up to 64 MiB,
+  // allocated only as pages are used.
+  db_.exec("PRAGMA cache_size=-65536", "writer page cache");
+  // A checkpoint copies the WAL into the database and syncs both: run inside a COMMIT (SQLite's default,
+  // every 1,000 pages), it makes every caller of that commit wait for two more fsyncs. The writer runs it
+  // from idle() instead; the automatic one stays, less often, as the bound on the WAL of a writer that is
+  // never idle, and the file is cut back to 64 MiB when SQLite restarts it.
+  db_.exec("PRAGMA wal_autocheckpoint=8192; PRAGMA journal_size_limit=67108864", "writer checkpoints");
+}
+
+void sqlite_connection::idle() {
+  // PASSIVE: readers are never waited for; what they still use is copied at a later checkpoint.
+  int rc = sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  if (rc != SQLITE_OK && rc != SQLITE_BUSY) throw_error(db_.get(), "checkpoint");
 }
 
 std::vector<message_record> sqlite_connection::history(std::string_view room_id, std::optional<std::int64_t> before,

@@ -5,8 +5,11 @@
 #include "store/sqlite/transaction.hpp"
 #include "store/store.hpp"
 
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace suda::store::sqlite {
 
@@ -54,6 +57,9 @@ class sqlite_connection final : public connection {
                                       int limit) override;
   std::vector<message_record> messages_after(std::string_view room_id, std::int64_t after, int limit) override;
 
+  void become_writer() override;
+  void idle() override;
+
   // The underlying SQLite handle, for backend-specific tests and diagnostics only.
   sqlite3* native_handle() const noexcept { return db_.get(); }
 
@@ -65,8 +71,19 @@ class sqlite_connection final : public connection {
   // A consistent snapshot for reads that take more than one statement.
   transaction begin_read();
 
+  // What append_messages() remembers between batches, so a message costs one INSERT instead of three
+  // lookups, an INSERT and an UPDATE: each room's last seq and the (room, user) pairs known to be members.
+  // Valid only while no other connection writes: every batch first compares PRAGMA data_version (which
+  // changes exactly when another connection committed) and forgets everything when it moved. This
+  // connection's own membership removals erase their pair; a failed batch forgets everything.
+  void forget_append_cache() noexcept;
+  bool known_member(const std::string& room_id, const std::string& user_id) const;
+
   handle db_;                        // declared first: destroyed after the statements that use it
   std::unique_ptr<prepared> sql_;
+  std::int64_t cached_data_version_ = -1;
+  std::unordered_map<std::string, std::int64_t> last_seq_cache_;  // room id -> last seq committed
+  std::unordered_set<std::string> member_cache_;                  // room id + '/' + user id
 };
 
 }  // namespace suda::store::sqlite

@@ -337,5 +337,33 @@ TEST(Writer, AFullQueueRefusesJobsAtOnce) {
   EXPECT_TRUE(append(io, w, s.message("later", s.alice)).get());
 }
 
+TEST(Writer, RunsItsUpkeepOnceTheQueueStaysEmpty) {
+  scratch s;
+  writer w(s.db(), writer::options{.idle_upkeep_after = std::chrono::milliseconds(1)});
+  io_thread io;
+  EXPECT_EQ(w.idle_upkeeps(), 0u);  // nothing was written yet: nothing to keep up
+  ASSERT_TRUE(append(io, w, s.message("one", s.alice)).get());
+  // Waits for the event (the counter moving), bounded so that a writer that never idles fails the test.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (w.idle_upkeeps() == 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  EXPECT_EQ(w.idle_upkeeps(), 1u);
+  // The writer still takes jobs afterwards, and the upkeep lost nothing.
+  auto second = append(io, w, s.message("two", s.alice)).get();
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->message.seq, 2);
+  EXPECT_EQ(s.db().connect()->messages_after(s.room.id, 0, 10).size(), 2u);
+}
+
+TEST(Writer, StopDoesNotWaitForAPendingUpkeep) {
+  scratch s;
+  writer w(s.db(), writer::options{.idle_upkeep_after = std::chrono::hours(1)});
+  io_thread io;
+  ASSERT_TRUE(append(io, w, s.message("one", s.alice)).get());
+  // The writer now waits for an hour of idleness; stop() must end that wait at once (else this test hangs).
+  w.stop();
+  EXPECT_EQ(w.idle_upkeeps(), 0u);
+  EXPECT_EQ(w.messages_committed(), 1u);
+}
+
 }  // namespace
 }  // namespace suda::store
