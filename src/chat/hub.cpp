@@ -10,7 +10,6 @@
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
-#include <set>
 
 namespace suda::chat {
 namespace asio = boost::asio;
@@ -26,27 +25,25 @@ struct room_seq {
 };
 struct user_rooms {
   std::vector<room_seq> rooms;
-  std::set<std::string> co_members;
 };
 
+// The user's rooms and their last seqs, from one snapshot of the store.
 user_rooms read_user_rooms(store::connection& c, const std::string& user_id) {
   user_rooms out;
-  for (auto& summary : c.rooms_of_user(user_id)) {
-    out.rooms.push_back({summary.room.id, summary.room.last_seq});
-    for (auto& m : summary.members)
-      if (m.user_id != user_id) out.co_members.insert(m.user_id);
-  }
+  for (auto& summary : c.rooms_of_user(user_id)) out.rooms.push_back({summary.room.id, summary.room.last_seq});
   return out;
 }
 }  // namespace
 
 hub::hub(asio::any_io_executor executor, bus::bus& bus, store::reader_pool& readers, profile_cache& profiles,
-         wire_encoder encoder)
+         wire_encoder encoder, std::chrono::milliseconds presence_window)
     : strand_(asio::make_strand(executor)),
       bus_(bus),
       readers_(readers),
       profiles_(profiles),
-      encoder_(std::move(encoder)) {}
+      encoder_(std::move(encoder)),
+      presence_window_(presence_window),
+      presence_timer_(strand_) {}
 
 bus::subscription hub::subscribe(const std::string& channel) {
   std::weak_ptr<hub> weak = weak_from_this();
@@ -98,16 +95,11 @@ asio::awaitable<hub::session_id> hub::attach_on_strand(std::shared_ptr<subscribe
     it->second.rooms.at(r.room_id).held = true;
     held.insert(r.room_id);
   }
-  // Presence: tell the others I am online (first client of this user here), and tell me who is.
+  // Presence: tell the others I am online (first client of this user here). Who is online reaches me as one
+  // snapshot, at the first presence window after this attach completes.
   std::vector<std::string> room_ids;
   for (const auto& r : first.rooms) room_ids.push_back(r.room_id);
   if (first_session) publish_presence(user_id, room_ids, true);
-  for (const auto& other : first.co_members) {
-    auto u = users_.find(other);
-    if (u == users_.end() || u->second.sessions.empty()) continue;
-    json::object data{{"userId", other}, {"online", true}};
-    it->second.client->deliver(encoder_("presence", json::serialize(data)));
-  }
 
   // Messages committed between the read above and joining the rooms' indexes were published before this
   // client could see them: read the rooms' seqs again and fill any gap from the store.
@@ -139,6 +131,9 @@ asio::awaitable<hub::session_id> hub::attach_on_strand(std::shared_ptr<subscribe
     }
   }
   maybe_synced(it->second);
+  // Its rooms are confirmed: its presence snapshot can go out with the next window.
+  snapshot_due_.push_back(id);
+  schedule_presence_flush();
   co_return id;
 }
 
@@ -182,21 +177,52 @@ void hub::sync(session_id id, seq_map known) {
 }
 
 void hub::join_room(session_id id, session& s, const std::string& room_id, std::int64_t last_seq) {
-  room_cursor cursor;
+  auto [it, inserted] = s.rooms.try_emplace(room_id);
+  room_cursor& cursor = it->second;
+  const std::size_t slot = cursor.slot;
+  cursor = room_cursor{};
   cursor.last = last_seq;
-  s.rooms[room_id] = cursor;
+  if (!inserted) {  // already in the room's index: a fresh cursor, same place
+    cursor.slot = slot;
+    return;
+  }
   auto& room = rooms_[room_id];
   if (!room.subscription) room.subscription = subscribe(room_channel(room_id));
-  room.sessions.insert(id);
+  cursor.slot = room.members.size();
+  room.members.push_back(member{id, &s, &cursor});
 }
 
 void hub::leave_room(session_id id, session& s, const std::string& room_id) {
-  s.rooms.erase(room_id);
+  (void)id;
+  auto cursor = s.rooms.find(room_id);
+  if (cursor == s.rooms.end()) return;
   auto room = rooms_.find(room_id);
-  if (room == rooms_.end()) return;
-  room->second.sessions.erase(id);
-  if (room->second.sessions.empty()) rooms_.erase(room);  // drops the bus subscription
+  if (room != rooms_.end()) {
+    // Swap-and-pop: the last member takes this one's slot.
+    auto& members = room->second.members;
+    const std::size_t slot = cursor->second.slot;
+    if (slot != members.size() - 1) {
+      members[slot] = members.back();
+      members[slot].cursor->slot = slot;
+    }
+    members.pop_back();
+    if (members.empty()) rooms_.erase(room);  // drops the bus subscription
+  }
+  s.rooms.erase(cursor);
 }
+
+namespace {
+// The events the hub routes differently, told apart once per bus event rather than per recipient.
+enum class kind { message, typing, presence, user, member, other };
+kind kind_of(std::string_view event) {
+  if (event == "message") return kind::message;
+  if (event == "typing") return kind::typing;
+  if (event == "presence") return kind::presence;
+  if (event == "user") return kind::user;
+  if (event == "member") return kind::member;
+  return kind::other;
+}
+}  // namespace
 
 void hub::on_bus(const std::string& payload) {
   auto e = decode_event(payload);
@@ -211,6 +237,8 @@ void hub::on_bus(const std::string& payload) {
     for (session_id id : user->second.sessions) sessions_.at(id).client->end_session(e->action);
     return;
   }
+  const kind k = kind_of(e->event);
+  if (k == kind::presence) return on_presence(room_id, *e);
   const wire packet = encoder_(e->event, e->data);  // once, for every recipient
 
   if (e->event == "room") {  // a user channel: this user was added to a room
@@ -223,54 +251,65 @@ void hub::on_bus(const std::string& payload) {
       s.client->deliver(packet);
     }
     // New co-members: tell the newcomer which of them are online (the rest learn of the newcomer through the
-    // room's "member" join).
-    boost::system::error_code parse_error;
-    auto room_data = json::parse(e->data, parse_error);
-    const auto* members = !parse_error && room_data.is_object() ? room_data.as_object().if_contains("members") : nullptr;
-    if (members && members->is_array()) {
-      for (const auto& m : members->get_array()) {
-        const auto* member_id = m.is_object() ? m.as_object().if_contains("id") : nullptr;
-        if (!member_id || !member_id->is_string() || member_id->get_string() == e->user_id) continue;
-        std::string other(member_id->get_string());
-        if (!users_.contains(other)) continue;
-        auto presence = encoder_("presence", json::serialize(json::object{{"userId", other}, {"online", true}}));
-        for (session_id id : user->second.sessions) sessions_.at(id).client->deliver(presence);
+    // room's "member" join). One list, encoded once for all the newcomer's clients; a client still waiting for
+    // its snapshot gets them there.
+    wire presence;
+    for (session_id id : user->second.sessions) {
+      session& s = sessions_.at(id);
+      if (s.presence_snapshot_due) continue;
+      if (!presence) {
+        auto online = online_co_members(s, &room_id, /*without_pending=*/true);
+        if (online.empty()) break;
+        presence = encode_presence(online, {}, false);
       }
+      s.client->deliver(presence);
     }
     return;
   }
 
   auto room = rooms_.find(room_id);
   if (room == rooms_.end()) return;
-  // A copy: leave_room() below changes the set while we walk it.
-  const std::vector<session_id> recipients(room->second.sessions.begin(), room->second.sessions.end());
-  for (session_id id : recipients) {
-    session& s = sessions_.at(id);
-    if (auto cursor = s.rooms.find(room_id); cursor != s.rooms.end() && cursor->second.held) {
+  std::unordered_set<session_id>* already = nullptr;  // for "user": who got this event through another room
+  if (k == kind::user && !e->action.empty()) already = &deliveries_of(std::string(e->action));
+  // By index: nothing below changes the room's members (deliver() does not call back into the hub, and a
+  // catch-up started here reads the store before it touches anything).
+  auto& members = room->second.members;
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    const member m = members[i];
+    session& s = *m.s;
+    if (m.cursor->held) {
       // Membership not confirmed yet: messages are fetched at release; other events are not for it yet.
-      if (e->event == "message") cursor->second.highest_seen = std::max(cursor->second.highest_seen, e->seq);
+      if (k == kind::message) m.cursor->highest_seen = std::max(m.cursor->highest_seen, e->seq);
       continue;
     }
-    if (e->event == "message") {
-      deliver_message(id, s, *e, packet);
-    } else if ((e->event == "typing" || e->event == "presence") && s.user_id == e->user_id) {
-      continue;  // not echoed to the actor's own clients
-    } else if ((e->event == "presence" || e->event == "user") && !e->action.empty() &&
-               !first_delivery(std::string(e->action), id)) {
-      continue;  // the copy of this event from another shared room was delivered already
-    } else {
-      s.client->deliver(packet);
+    switch (k) {
+      case kind::message:
+        deliver_message(m.id, s, *m.cursor, room_id, e->seq, packet);
+        continue;
+      case kind::typing:
+        if (s.user_id == e->user_id) continue;  // not echoed to the actor's own clients
+        break;
+      case kind::user:
+        // The copy of this event from another shared room was delivered already.
+        if (already && !already->insert(m.id).second) continue;
+        break;
+      default:
+        break;
+    }
+    s.client->deliver(packet);
+  }
+  if (k == kind::member && e->action == "join" && users_.contains(std::string(e->user_id))) {
+    // The newcomer is online here: the members already in the room learn it now, not at their next connect
+    // (those still waiting for their snapshot learn it there).
+    const std::vector<std::string_view> newcomer{e->user_id};
+    wire presence;
+    for (const member& m : room->second.members) {
+      if (m.s->user_id == e->user_id || m.s->presence_snapshot_due || m.cursor->held) continue;
+      if (!presence) presence = encode_presence(newcomer, {}, false);
+      m.s->client->deliver(presence);
     }
   }
-  if (e->event == "member" && e->action == "join" && users_.contains(std::string(e->user_id))) {
-    // The newcomer is online here: the members already in the room learn it now, not at their next connect.
-    auto presence = encoder_("presence", json::serialize(json::object{{"userId", e->user_id}, {"online", true}}));
-    for (session_id id : recipients) {
-      auto it = sessions_.find(id);
-      if (it != sessions_.end() && it->second.user_id != e->user_id) it->second.client->deliver(presence);
-    }
-  }
-  if (e->event == "member" && e->action == "leave") {
+  if (k == kind::member && e->action == "leave") {
     // Delivered to everyone in the room above, the leaver included; from now on the leaver gets nothing.
     auto user = users_.find(std::string(e->user_id));
     if (user != users_.end())
@@ -278,21 +317,19 @@ void hub::on_bus(const std::string& payload) {
   }
 }
 
-void hub::deliver_message(session_id id, session& s, const event_view& e, const wire& packet) {
-  auto it = s.rooms.find(std::string(e.room_id));
-  if (it == s.rooms.end()) return;
-  room_cursor& cursor = it->second;
+void hub::deliver_message(session_id id, session& s, room_cursor& cursor, const std::string& room_id,
+                          std::int64_t seq, const wire& packet) {
   if (cursor.catching_up) {
-    cursor.highest_seen = std::max(cursor.highest_seen, e.seq);
+    cursor.highest_seen = std::max(cursor.highest_seen, seq);
     return;
   }
-  if (e.seq <= cursor.last) return;  // already delivered
-  if (e.seq == cursor.last + 1) {
+  if (seq <= cursor.last) return;  // already delivered
+  if (seq == cursor.last + 1) {
     s.client->deliver(packet);
-    cursor.last = e.seq;
+    cursor.last = seq;
     return;
   }
-  start_catch_up(id, it->first, e.seq);  // a gap: the store has what is missing, this one included
+  start_catch_up(id, room_id, seq);  // a gap: the store has what is missing, this one included
 }
 
 void hub::start_catch_up(session_id id, const std::string& room_id, std::int64_t seen) {
@@ -392,17 +429,150 @@ void hub::publish_presence(const std::string& user_id, const std::vector<std::st
                  std::make_shared<const std::string>(encode_event("presence", room_id, 0, user_id, event_id, data)));
 }
 
-bool hub::first_delivery(const std::string& event_id, session_id id) {
+std::unordered_set<hub::session_id>& hub::deliveries_of(const std::string& event_id) {
   constexpr std::size_t remembered_events = 1024;
   auto [it, inserted] = recent_deliveries_.try_emplace(event_id);
   if (inserted) {
     recent_order_.push_back(event_id);
     if (recent_order_.size() > remembered_events) {
+      // Not the one just added: the deque holds it at the back.
       recent_deliveries_.erase(recent_order_.front());
       recent_order_.pop_front();
     }
   }
-  return it->second.insert(id).second;
+  return it->second;
+}
+
+// ---- Presence ----
+
+void hub::on_presence(const std::string& room_id, const event_view& e) {
+  boost::system::error_code parse_error;
+  auto data = json::parse(e.data, parse_error);
+  const auto* online = !parse_error && data.is_object() ? data.as_object().if_contains("online") : nullptr;
+  if (!online || !online->is_bool() || e.user_id.empty()) {
+    core::log::warn("hub", "dropped a malformed presence event");
+    return;
+  }
+  // Only rooms with local clients matter; the batch is built from the room's index at the window's end.
+  if (!rooms_.contains(room_id)) return;
+  auto& changes = pending_presence_[room_id].users;
+  if (auto it = changes.find(e.user_id); it != changes.end()) {
+    it->second = online->as_bool();  // the last change in the window wins
+  } else {
+    changes.emplace(std::string(e.user_id), online->as_bool());
+  }
+  schedule_presence_flush();
+}
+
+void hub::schedule_presence_flush() {
+  if (presence_timer_armed_) return;
+  presence_timer_armed_ = true;
+  // One window after the previous batch: a lone change goes out at once, a burst is gathered.
+  presence_timer_.expires_at(std::max(std::chrono::steady_clock::now(), last_presence_flush_ + presence_window_));
+  // weak: a pending window must not keep the hub alive (its timer is cancelled when the hub goes).
+  presence_timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+    if (ec) return;
+    if (auto self = weak.lock()) self->flush_presence();
+  });
+}
+
+std::vector<std::string_view> hub::online_co_members(const session& s, const std::string* only_room,
+                                                     bool without_pending) const {
+  // The room indexes hold exactly the users attached here, in every room they are members of.
+  std::unordered_set<std::string_view> seen;
+  std::vector<std::string_view> out;
+  auto add_room = [&](const std::string& room_id) {
+    auto room = rooms_.find(room_id);
+    if (room == rooms_.end()) return;
+    const presence_changes* pending = nullptr;
+    if (without_pending)
+      if (auto p = pending_presence_.find(room_id); p != pending_presence_.end()) pending = &p->second;
+    for (const member& m : room->second.members) {
+      const std::string& user = m.s->user_id;
+      if (user == s.user_id || (pending && pending->users.contains(user))) continue;
+      if (seen.insert(user).second) out.push_back(user);
+    }
+  };
+  if (only_room) {
+    add_room(*only_room);
+  } else {
+    for (const auto& [room_id, cursor] : s.rooms) add_room(room_id);
+  }
+  return out;
+}
+
+wire hub::encode_presence(const std::vector<std::string_view>& online, const std::vector<std::string_view>& offline,
+                          bool snapshot) {
+  json::object data;
+  json::array on(online.begin(), online.end());
+  json::array off(offline.begin(), offline.end());
+  data["online"] = std::move(on);
+  data["offline"] = std::move(off);
+  if (snapshot) data["snapshot"] = true;
+  return encoder_("presence", json::serialize(data));
+}
+
+void hub::flush_presence() {
+  presence_timer_armed_ = false;
+  last_presence_flush_ = std::chrono::steady_clock::now();
+  const std::uint64_t round = ++presence_round_;
+
+  // 1. Each changed room's batch, to the clients in it that have had their snapshot. A client in several
+  // changed rooms gets one merged list (a co-member in two shared rooms appears once), and so does a client
+  // whose own user is in the batch (it never hears about itself): both rare, so those are encoded per client.
+  std::vector<session*> touched;
+  for (auto& [room_id, changes] : pending_presence_) {
+    auto room = rooms_.find(room_id);
+    if (room == rooms_.end()) continue;
+    for (const member& m : room->second.members) {
+      session& s = *m.s;
+      if (s.presence_snapshot_due || m.cursor->held) continue;
+      if (s.presence_round != round) {
+        s.presence_round = round;
+        s.presence_rooms.clear();
+        touched.push_back(&s);
+      }
+      s.presence_rooms.push_back(&changes);
+    }
+  }
+  auto split = [](const std::map<std::string, bool, std::less<>>& users, std::vector<std::string_view>& on,
+                  std::vector<std::string_view>& off, std::string_view self) {
+    for (const auto& [user, online] : users)
+      if (user != self) (online ? on : off).push_back(user);
+  };
+  for (session* s : touched) {
+    if (s->presence_rooms.size() == 1 && !s->presence_rooms.front()->users.contains(s->user_id)) {
+      presence_changes& changes = *s->presence_rooms.front();
+      if (!changes.encoded) {
+        std::vector<std::string_view> on, off;
+        split(changes.users, on, off, {});
+        changes.encoded = encode_presence(on, off, false);
+      }
+      s->client->deliver(changes.encoded);
+    } else {
+      std::map<std::string, bool, std::less<>> merged;
+      for (const presence_changes* changes : s->presence_rooms)
+        for (const auto& [user, online] : changes->users) merged.insert_or_assign(user, online);
+      std::vector<std::string_view> on, off;
+      split(merged, on, off, s->user_id);
+      if (!on.empty() || !off.empty()) s->client->deliver(encode_presence(on, off, false));
+    }
+    s->presence_rooms.clear();
+  }
+  pending_presence_.clear();
+
+  // 2. Snapshots: the clients that finished attaching get who is online now, this window's changes included.
+  auto due = std::move(snapshot_due_);
+  snapshot_due_.clear();
+  for (session_id id : due) {
+    auto it = sessions_.find(id);
+    if (it == sessions_.end() || !it->second.presence_snapshot_due) continue;  // detached meanwhile
+    session& s = it->second;
+    s.presence_snapshot_due = false;
+    // Nobody online: nothing to say (a client starts, and restarts after a disconnect, with no one online).
+    auto online = online_co_members(s, nullptr, false);
+    if (!online.empty()) s.client->deliver(encode_presence(online, {}, true));
+  }
 }
 
 asio::awaitable<std::size_t> hub::room_count() {

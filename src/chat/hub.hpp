@@ -10,9 +10,17 @@
 //    the next expected one starts a catch-up from the store instead of a skip.
 //  - Recovery by seq: a client that says which seq it has per room gets the rest from the store, then
 //    "synced".
+//  - Presence, coalesced: a user is online while any of their clients is attached here. Changes are published on
+//    the user's rooms at once, but delivered in batches, one `presence` event {online:[ids], offline:[ids]} per
+//    room per window (presence_window), encoded once per room. A client gets one snapshot
+//    {online:[ids], offline:[], snapshot:true} of its online co-members at the first window after it attached,
+//    and from then on every later change of a co-member once (a co-member in several shared rooms is merged
+//    into one list), never its own user. Without that, every connect in a room of n clients cost O(n)
+//    deliveries plus O(n) encodings for the newcomer: O(n^2) for a room filling up.
 //
 // Threads: all state lives on the hub's strand; attach/detach/sync may be called from any thread. Bus
-// handlers only post to the strand. Subscribers' deliver() is called on the strand and must not block.
+// handlers only post to the strand. Subscribers' deliver() is called on the strand and must not block: it is
+// on the fan-out's hot path, once per recipient.
 #include "bus/bus.hpp"
 #include "chat/events.hpp"
 #include "chat/profile_cache.hpp"
@@ -20,8 +28,10 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -31,6 +41,7 @@
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 namespace suda::chat {
 
@@ -53,8 +64,11 @@ class hub : public std::enable_shared_from_this<hub> {
   using session_id = std::uint64_t;
   using seq_map = std::map<std::string, std::int64_t>;  // room id -> last seq the client has
 
+  // How long presence changes are gathered before they go out in one batch per room (see above).
+  static constexpr std::chrono::milliseconds default_presence_window{100};
+
   hub(boost::asio::any_io_executor executor, bus::bus& bus, store::reader_pool& readers, profile_cache& profiles,
-      wire_encoder encoder);
+      wire_encoder encoder, std::chrono::milliseconds presence_window = default_presence_window);
 
   // Registers a client of `user_id` and puts it in all the user's rooms. With `known`, the client is brought up
   // to date from those seqs and then gets "synced". Returns the id to detach with.
@@ -73,6 +87,12 @@ class hub : public std::enable_shared_from_this<hub> {
     bool catching_up = false;       // a store read is filling a gap; live messages only raise highest_seen
     bool held = false;              // joined while attaching, membership not yet confirmed: nothing is delivered
     std::int64_t highest_seen = 0;  // the highest live seq seen while catching up
+    std::size_t slot = 0;           // this client's index in its room_entry::members
+  };
+  // One room's presence changes gathered in the current window: user id -> online, the last change wins.
+  struct presence_changes {
+    std::map<std::string, bool, std::less<>> users;
+    wire encoded;  // the batch as a packet, encoded at most once per window
   };
   struct session {
     std::shared_ptr<subscriber> client;
@@ -82,9 +102,20 @@ class hub : public std::enable_shared_from_this<hub> {
     std::unordered_set<std::string> joined_live;  // rooms joined through a "room" event while attaching
     bool sync_requested = false;
     int catch_ups_running = 0;
+    // Presence: no batch reaches the client before its snapshot, sent at the first window after attaching.
+    bool presence_snapshot_due = true;
+    std::uint64_t presence_round = 0;               // the last window that found it in a changed room
+    std::vector<presence_changes*> presence_rooms;  // that window's changed rooms it is in (capacity reused)
+  };
+  // A client in a room's index. The pointers stay valid while it is there: std::unordered_map never moves its
+  // elements, and leave_room() takes it out before erasing either. They make a delivery cost no lookup.
+  struct member {
+    session_id id;
+    session* s;
+    room_cursor* cursor;
   };
   struct room_entry {
-    std::unordered_set<session_id> sessions;
+    std::vector<member> members;  // swap-and-pop removal through room_cursor::slot
     bus::subscription subscription;
   };
   struct user_entry {
@@ -95,17 +126,30 @@ class hub : public std::enable_shared_from_this<hub> {
   boost::asio::awaitable<session_id> attach_on_strand(std::shared_ptr<subscriber> client, std::string user_id,
                                                       std::optional<seq_map> known);
   void on_bus(const std::string& payload);
-  void deliver_message(session_id id, session& s, const event_view& e, const wire& packet);
+  void deliver_message(session_id id, session& s, room_cursor& cursor, const std::string& room_id,
+                       std::int64_t seq, const wire& packet);
   void join_room(session_id id, session& s, const std::string& room_id, std::int64_t last_seq);
   void leave_room(session_id id, session& s, const std::string& room_id);
   void start_catch_up(session_id id, const std::string& room_id, std::int64_t seen);
   boost::asio::awaitable<void> catch_up(session_id id, std::string room_id);
   void maybe_synced(session& s);
   void publish_presence(const std::string& user_id, const std::vector<std::string>& room_ids, bool online);
+  // A presence change from the bus: gathered for the window's batch of its room.
+  void on_presence(const std::string& room_id, const event_view& e);
+  // Arms the window's timer unless it is armed: the batch goes out one window after the previous one.
+  void schedule_presence_flush();
+  // The window's end: snapshots for clients that finished attaching, then each changed room's batch.
+  void flush_presence();
+  // The users online here (attached) who share a room with `s`, but not `s`'s own user; a user with a change
+  // still waiting in `s`'s room's batch is left out when `without_pending` (the batch will say it).
+  std::vector<std::string_view> online_co_members(const session& s, const std::string* only_room,
+                                                  bool without_pending) const;
+  wire encode_presence(const std::vector<std::string_view>& online, const std::vector<std::string_view>& offline,
+                       bool snapshot);
   bus::subscription subscribe(const std::string& channel);
-  // True the first time `event_id` is offered for session `id`: an event published on each of a user's rooms
-  // (presence, profile changes) reaches a client sharing several of them once.
-  bool first_delivery(const std::string& event_id, session_id id);
+  // The set of sessions that got multi-room event `event_id` (profile changes): a client sharing several of
+  // those rooms gets it once. Looked up once per event, not per recipient.
+  std::unordered_set<session_id>& deliveries_of(const std::string& event_id);
 
   boost::asio::strand<boost::asio::any_io_executor> strand_;
   bus::bus& bus_;
@@ -118,6 +162,14 @@ class hub : public std::enable_shared_from_this<hub> {
   std::unordered_map<session_id, session> sessions_;
   std::unordered_map<std::string, room_entry> rooms_;  // room id -> local sessions in it
   std::unordered_map<std::string, user_entry> users_;  // user id -> local sessions of that user
+  // Presence (see the top): the window's changes per room, clients waiting for their snapshot, the timer.
+  const std::chrono::milliseconds presence_window_;
+  std::unordered_map<std::string, presence_changes> pending_presence_;
+  std::vector<session_id> snapshot_due_;
+  boost::asio::steady_timer presence_timer_;
+  bool presence_timer_armed_ = false;
+  std::chrono::steady_clock::time_point last_presence_flush_{};
+  std::uint64_t presence_round_ = 0;
   // Recent multi-room events and who got them; bounded: the copies of one event arrive back to back.
   std::unordered_map<std::string, std::unordered_set<session_id>> recent_deliveries_;
   std::deque<std::string> recent_order_;

@@ -311,60 +311,66 @@ describe('realtime chat', () => {
     assert.equal(refused.error?.code, 'forbidden', JSON.stringify(refused));
   });
 
+  // Presence events: {online: [ids], offline: [ids]}, gathered per room over a short window; on connect, one
+  // {online, offline: [], snapshot: true} listing the co-members online. A message is no barrier for them
+  // (they come in windows): a later presence change seen by the same socket is.
+  const says = (p, who, online) => (online ? p?.online : p?.offline)?.includes(who.user.id) === true;
+  const presenceOf = (log, who, online, from = 0) => log.all('presence', (p) => says(p, who, online), from).length;
+
   test('presence: online when the first socket connects, offline only after the last one closes', async () => {
     // Fresh users, so no socket of earlier tests is still counted.
     const pa = await newUser(server.url, { tag: 'pa', displayName: 'Pa' });
     const pb = await newUser(server.url, { tag: 'pb', displayName: 'Pb' });
     const pc = await newUser(server.url, { tag: 'pc', displayName: 'Pc' });
     const pd = await newUser(server.url, { tag: 'pd', displayName: 'Pd' }); // shares no room with pb
+    const pe = await newUser(server.url, { tag: 'pe', displayName: 'Pe' }); // pb's marker: shares a room with pb only
     const trio = await createRoom(server.url, pa.token, 'presence', [pb.user.id, pc.user.id]);
+    await createRoom(server.url, pe.token, 'marker', [pb.user.id]);
 
     const c = await open(pc, 'pc');
     const d = await open(pd, 'pd');
     const b = await open(pb, 'pb');
-    // On pb's connect: one presence per online co-member (pc), none for pa (offline) or pd (no shared room).
-    const pc_on = await b.log.waitFor('presence', (p) => p.userId === pc.user.id);
-    assert.deepEqual(pc_on.args[0], { userId: pc.user.id, online: true });
+    // On pb's connect: one snapshot with the online co-members: pc, not pa (offline) nor pd (no shared room).
+    const snapshot = await b.log.waitFor('presence', (p) => p.snapshot === true);
+    assert.deepEqual(snapshot.args[0], { online: [pc.user.id], offline: [], snapshot: true });
 
     const a1 = await open(pa, 'pa 1');
-    const on = await b.log.waitFor('presence', (p) => p.userId === pa.user.id);
-    assert.deepEqual(on.args[0], { userId: pa.user.id, online: true });
-    await c.log.waitFor('presence', (p) => p.userId === pa.user.id && p.online === true);
-    // pa's own connect: presence for pb and pc.
-    await a1.log.waitFor('presence', (p) => p.userId === pb.user.id && p.online === true);
-    await a1.log.waitFor('presence', (p) => p.userId === pc.user.id && p.online === true);
+    const on = await b.log.waitFor('presence', (p) => says(p, pa, true));
+    assert.deepEqual(on.args[0], { online: [pa.user.id], offline: [] });
+    await c.log.waitFor('presence', (p) => says(p, pa, true));
+    // pa's own connect: one snapshot with pb and pc.
+    const a_snapshot = await a1.log.waitFor('presence', (p) => p.snapshot === true);
+    assert.deepEqual([...a_snapshot.args[0].online].sort(), [pb.user.id, pc.user.id].sort());
 
     const a2 = await open(pa, 'pa 2', { transports: ['websocket'] });
     const a3 = await open(pa, 'pa 3', { transports: ['polling'] });
     // A second login (another device) counts the same.
     await closeSocket(a1);
     await closeSocket(a2);
-    // Barrier: a message of pa's remaining socket reaches pb; no offline for pa may have come before it.
-    const still = await sendMessage(a3, trio.id, 'still here');
-    await b.log.waitFor('message', (m) => m.id === still.id);
-    const posted = await postMessage(server.url, pc.token, trio.id, 'and me');
-    await b.log.waitFor('message', (m) => m.id === posted.id);
-    assert.deepEqual(b.log.all('presence', (p) => p.userId === pa.user.id && p.online === false), [],
-      'pa went offline while a socket of pa was still connected');
-    assert.equal(b.log.all('presence', (p) => p.userId === pa.user.id && p.online === true).length, 1,
-      "pa's second and third sockets announced pa online again");
+    // Barrier: pe comes and goes after those closes; no offline for pa may have reached pb before pe's offline.
+    const e = await open(pe, 'pe');
+    await b.log.waitFor('presence', (p) => says(p, pe, true));
+    await closeSocket(e);
+    await b.log.waitFor('presence', (p) => says(p, pe, false));
+    assert.equal(presenceOf(b.log, pa, false), 0, 'pa went offline while a socket of pa was still connected');
+    assert.equal(presenceOf(b.log, pa, true), 1, "pa's second and third sockets announced pa online again");
 
     await closeSocket(a3);
-    const off = await b.log.waitFor('presence', (p) => p.userId === pa.user.id && p.online === false);
-    assert.deepEqual(off.args[0], { userId: pa.user.id, online: false });
-    await c.log.waitFor('presence', (p) => p.userId === pa.user.id && p.online === false);
+    const off = await b.log.waitFor('presence', (p) => says(p, pa, false));
+    assert.deepEqual(off.args[0], { online: [], offline: [pa.user.id] });
+    await c.log.waitFor('presence', (p) => says(p, pa, false));
 
     // pb never heard of pd, and pd never heard of anyone.
-    assert.deepEqual(b.log.all('presence', (p) => p.userId === pd.user.id), []);
+    assert.equal(presenceOf(b.log, pd, true) + presenceOf(b.log, pd, false), 0);
     assert.deepEqual(d.log.all('presence'), []);
     // A late joiner sees pb and pc online, not pa.
     const late = await open(pa, 'pa 4');
-    await late.log.waitFor('presence', (p) => p.userId === pb.user.id && p.online === true);
-    await late.log.waitFor('presence', (p) => p.userId === pc.user.id && p.online === true);
-    assert.deepEqual(late.log.all('presence', (p) => p.online === false), []);
+    const late_snapshot = await late.log.waitFor('presence', (p) => p.snapshot === true);
+    assert.deepEqual([...late_snapshot.args[0].online].sort(), [pb.user.id, pc.user.id].sort());
+    assert.deepEqual(late.log.all('presence', (p) => p.offline.length > 0), []);
   });
 
-  test('a co-member sharing three rooms with me: one presence event per change, one user event per profile change', async () => {
+  test('a co-member sharing three rooms with me: one presence per change, one user event per profile change', async () => {
     const qa = await newUser(server.url, { tag: 'multi-a' });
     const qb = await newUser(server.url, { tag: 'multi-b' });
     const dm_res = await api(server.url, 'POST', `/api/dm/${qb.user.id}`, { token: qa.token });
@@ -372,8 +378,10 @@ describe('realtime chat', () => {
     const rooms = [dm_res.json, await createRoom(server.url, qa.token, 'one', [qb.user.id]), await createRoom(server.url, qa.token, 'two', [qb.user.id])];
     const a = await open(qa, 'multi-a');
     const b = await open(qb, 'multi-b');
-    // On b's connect: exactly one presence for qa (the contract's "one per co-member who is online").
-    // Barrier for everything so far: a message in each shared room.
+    // On b's connect: qa in its snapshot once (the contract's "each co-member online once"); a learns qb is online.
+    await b.log.waitFor('presence', (p) => p.snapshot === true);
+    await a.log.waitFor('presence', (p) => says(p, qb, true));
+    // Barrier for the other events so far: a message in each shared room.
     const barrier = async (tag) => {
       for (const room of rooms) {
         const m = await postMessage(server.url, qb.token, room.id, `${tag} in ${room.id}`);
@@ -382,21 +390,23 @@ describe('realtime chat', () => {
       }
     };
     await barrier('after connect');
-    const presence_of = (log, user, online) => log.all('presence', (p) => p.userId === user.user.id && p.online === online).length;
-    const counts = { 'presence on connect': presence_of(b.log, qa, true), 'came online': presence_of(a.log, qb, true) };
 
     const res = await api(server.url, 'PATCH', '/api/me', { token: qb.token, body: { displayName: 'Multi B' } });
     assert.equal(res.status, 200, res.text);
     await barrier('after the profile change');
-    counts['user event'] = a.log.all('user', (u) => u.id === qb.user.id).length;
+    const counts = { 'user event': a.log.all('user', (u) => u.id === qb.user.id).length };
 
     await closeSocket(b);
-    await a.log.waitFor('presence', (p) => p.userId === qb.user.id && p.online === false);
-    for (const room of rooms) {
-      const m = await postMessage(server.url, qa.token, room.id, 'after qb left');
-      await a.log.waitFor('message', (x) => x.id === m.id);
-    }
-    counts['went offline'] = presence_of(a.log, qb, false);
+    await a.log.waitFor('presence', (p) => says(p, qb, false));
+    // The marker for anything more about qb: another co-member of qa coming online, in a later window.
+    const other = await newUser(server.url, { tag: 'multi-marker' });
+    await createRoom(server.url, other.token, 'marker', [qa.user.id]);
+    const m = await open(other, 'multi-marker');
+    await a.log.waitFor('presence', (p) => p.online?.includes(other.user.id));
+    await closeSocket(m);
+    counts['presence on connect'] = presenceOf(b.log, qa, true);
+    counts['came online'] = presenceOf(a.log, qb, true);
+    counts['went offline'] = presenceOf(a.log, qb, false);
     assert.deepEqual(counts, { 'presence on connect': 1, 'came online': 1, 'user event': 1, 'went offline': 1 },
       'events per change of a co-member who shares three rooms');
   });
@@ -409,12 +419,12 @@ describe('realtime chat', () => {
     for (const transports of [['websocket'], ['polling', 'websocket']]) {
       const from = b.log.length;
       const a = await open(pa, 'drop-a', { transports });
-      await b.log.waitFor('presence', (p) => p.userId === pa.user.id && p.online === true, { from });
+      await b.log.waitFor('presence', (p) => says(p, pa, true), { from });
       if (transports.length > 1) await waitForWebSocket(a);
       // Cut the TCP connection under the client: no DISCONNECT packet, no WebSocket close frame.
       a.io.engine.transport.ws._socket.destroy();
-      const off = await b.log.waitFor('presence', (p) => p.userId === pa.user.id && p.online === false, { from });
-      assert.deepEqual(off.args[0], { userId: pa.user.id, online: false });
+      const off = await b.log.waitFor('presence', (p) => says(p, pa, false), { from });
+      assert.deepEqual(off.args[0], { online: [], offline: [pa.user.id] });
     }
   });
 

@@ -5,7 +5,7 @@ import { io, type Socket } from 'socket.io-client';
 import { api, ApiError, setUnauthorizedHandler } from './api';
 import { findGaps, gapRequest, newestSeq, type LocalMessage } from './lib/messages';
 import { isViewing, myReadSeq, store } from './state';
-import type { HistoryPage, MemberEvent, Message, Profile, ReadEvent, Room, User } from './types';
+import type { HistoryPage, MemberEvent, Message, PresenceEvent, Profile, ReadEvent, Room, User } from './types';
 
 const ackTimeoutMs = 10_000;
 const typingSendEveryMs = 2_500;
@@ -202,8 +202,8 @@ class ChatClient {
       store.dispatch({ type: 'typing', roomId, userId, until: Date.now() + typingShowForMs }),
     );
     socket.on('read', ({ roomId, userId, seq }: ReadEvent) => store.dispatch({ type: 'read', roomId, userId, seq }));
-    socket.on('presence', ({ userId, online }: { userId: string; online: boolean }) =>
-      store.dispatch({ type: 'presence', userId, online }),
+    socket.on('presence', ({ online, offline, snapshot }: PresenceEvent) =>
+      store.dispatch({ type: 'presence', online: online ?? [], offline: offline ?? [], snapshot: snapshot === true }),
     );
     socket.on('user', (profile: Profile) => store.dispatch({ type: 'user', profile }));
     socket.on('synced', () => {

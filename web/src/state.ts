@@ -74,7 +74,7 @@ export type Action =
   | { type: 'member'; event: MemberEvent }
   | { type: 'user'; profile: Profile }
   | { type: 'users'; profiles: Profile[] }
-  | { type: 'presence'; userId: string; online: boolean }
+  | { type: 'presence'; online: string[]; offline: string[]; snapshot?: boolean }
   | { type: 'typing'; roomId: string; userId: string; until: number }
   | { type: 'typingExpired'; now: number }
   | { type: 'connection'; status: Connection }
@@ -241,9 +241,15 @@ export function reduce(state: State, action: Action): State {
     }
     case 'users':
       return { ...state, users: withUsers(state.users, action.profiles) };
-    case 'presence':
-      if (state.online[action.userId] === action.online) return state;
-      return { ...state, online: { ...state.online, [action.userId]: action.online } };
+    case 'presence': {
+      // A snapshot replaces what was known; a batch changes only the users it lists.
+      const online: Record<string, boolean> = action.snapshot ? {} : { ...state.online };
+      for (const id of action.online) online[id] = true;
+      for (const id of action.offline) online[id] = false;
+      const before = Object.keys(state.online);
+      const same = before.length === Object.keys(online).length && before.every((id) => online[id] === state.online[id]);
+      return same ? state : { ...state, online };
+    }
     case 'typing': {
       if (action.userId === state.me?.id) return state;
       const room = { ...(state.typing[action.roomId] ?? {}), [action.userId]: action.until };

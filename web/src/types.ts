@@ -60,6 +60,14 @@ export interface ReadEvent {
   seq: number;
 }
 
+/** Who came online or went offline among the users sharing a room with me, gathered over a short window; on
+ * connect, one `snapshot` listing everyone online (replacing what I knew). */
+export interface PresenceEvent {
+  online: string[];
+  offline: string[];
+  snapshot?: boolean;
+}
+
 export interface MemberEvent {
   roomId: string;
   userId: string;

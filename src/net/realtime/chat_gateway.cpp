@@ -32,7 +32,8 @@ struct client_state {
   bool gone = false;
 };
 
-// Delivers the hub's packets to one socket.
+// Delivers the hub's packets to one socket. Called on the hub's strand for every recipient of a broadcast:
+// the socket queues the shared bytes on its connection right there (one reference count increment, no post).
 class socket_subscriber final : public chat::subscriber {
  public:
   socket_subscriber(std::weak_ptr<sio::socket> socket, std::string token_hash)

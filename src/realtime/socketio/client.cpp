@@ -232,13 +232,15 @@ void client::finish_connect(const std::shared_ptr<socket_impl>& socket, std::opt
 void client::accept(std::shared_ptr<socket_impl> socket, const namespace_options& space, std::vector<packet> queued) {
   connect_timer_.cancel();
   sockets_.emplace(socket->nsp(), socket);
-  socket->set_connected();
 
+  // The answer is queued before the socket opens: sends from other threads go straight to the connection
+  // (no strand hop), so one let through earlier could reach the client before its CONNECT answer.
   packet answer;
   answer.type = packet_type::connect;
   answer.nsp = socket->nsp();
   answer.data = boost::json::object{{"sid", socket->id()}};
   send_packet(std::move(answer));
+  socket->set_connected();
   core::log::debug(log_component, sid_, ": socket ", socket->id(), " joined ", socket->nsp());
 
   if (space.on_connection) {

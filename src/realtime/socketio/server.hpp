@@ -3,8 +3,8 @@
 // authorization step), EVENT/ACK in both directions, BINARY_EVENT/BINARY_ACK with attachments,
 // CONNECT_ERROR, DISCONNECT. It knows nothing of chat; suda's chat events and suda-echo are built on it.
 //
-// Threads: a socket's handlers run on its Engine.IO connection's strand, one at a time. emit() and
-// disconnect() may be called from any thread.
+// Threads: a socket's handlers run on its Engine.IO connection's strand, one at a time. emit(),
+// send_encoded() and disconnect() may be called from any thread; they queue at once, in call order.
 #include "realtime/engineio/server.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -48,8 +48,9 @@ class socket : public std::enable_shared_from_this<socket> {
   // Emits an event to this client. Thread-safe, never blocks; false when the socket is gone.
   virtual bool emit(std::string_view event, arguments args) = 0;
   // Sends a pre-encoded EVENT (see socketio/packet.hpp encode_event, wrapped as an engineio frame): the
-  // fan-out path, where the same bytes go to many sockets.
-  virtual bool send_encoded(const engineio::frame& packet) = 0;
+  // fan-out path, where the same bytes go to many sockets. By value: the frame's shared bytes are moved into
+  // the connection's queue, so a delivery costs one reference count increment.
+  virtual bool send_encoded(engineio::frame packet) = 0;
 
   // Handlers for client events; set them in the namespace's connection handler. `on_any` gets events
   // with no specific handler.

@@ -53,13 +53,13 @@ bool socket_impl::emit(std::string_view event, arguments args) {
   return send_packet(std::move(p), event);
 }
 
-bool socket_impl::send_encoded(const engineio::frame& packet) {
+bool socket_impl::send_encoded(engineio::frame packet) {
+  // The fan-out path: the early answer avoids the lock for a socket that is gone.
   if (!connected()) return false;
-  boost::asio::dispatch(executor_, [self = self(), packet] {
-    if (!self->connected()) return;
-    if (auto connection = self->connection_.lock()) connection->send(packet);
-  });
-  return true;
+  std::lock_guard lock(send_mutex_);
+  if (state_.load(std::memory_order_relaxed) != state::connected) return false;
+  auto connection = connection_.lock();
+  return connection && connection->send(std::move(packet));
 }
 
 bool socket_impl::send_packet(packet p, std::string_view what) {
@@ -70,16 +70,14 @@ bool socket_impl::send_packet(packet p, std::string_view what) {
     core::log::warn(log_component, "socket ", id_, ": not sending ", what, ": ", frames.error().message);
     return false;
   }
-  send_on_strand(std::move(*frames));
-  return true;
+  return send_if_connected(std::move(*frames));
 }
 
-void socket_impl::send_on_strand(std::vector<engineio::frame> frames) {
-  // dispatch: runs at once when already on the strand (handlers answering), else queued there.
-  boost::asio::dispatch(executor_, [self = self(), frames = std::move(frames)]() mutable {
-    if (!self->connected()) return;
-    if (auto connection = self->connection_.lock()) send_frames(*connection, std::move(frames));
-  });
+bool socket_impl::send_if_connected(std::vector<engineio::frame> frames) {
+  std::lock_guard lock(send_mutex_);
+  if (state_.load(std::memory_order_relaxed) != state::connected) return false;
+  auto connection = connection_.lock();
+  return connection && send_frames(*connection, std::move(frames));
 }
 
 ack_sender socket_impl::make_ack(std::uint64_t ack_id) {
@@ -102,14 +100,21 @@ ack_sender socket_impl::make_ack(std::uint64_t ack_id) {
 }
 
 void socket_impl::disconnect() {
-  boost::asio::dispatch(executor_, [self = self()] {
-    if (!self->connected()) return;
-    if (auto connection = self->connection_.lock()) {
+  {
+    // The DISCONNECT is the last frame of this namespace: queued and the socket marked closing under the
+    // lock that every other send takes, so no frame can follow it.
+    std::lock_guard lock(send_mutex_);
+    if (state_.load(std::memory_order_relaxed) != state::connected) return;
+    if (auto connection = connection_.lock()) {
       packet p;
       p.type = packet_type::disconnect;
-      p.nsp = self->nsp_;
+      p.nsp = nsp_;
       if (auto frames = to_frames(std::move(p))) send_frames(*connection, std::move(*frames));
     }
+    state_.store(state::closing, std::memory_order_release);
+  }
+  // Forgetting the socket and running on_disconnect belong to the strand (the client's maps, the handlers).
+  boost::asio::dispatch(executor_, [self = self()] {
     if (auto owner = self->owner_.lock()) owner->forget(*self);
     self->end("server namespace disconnect");
   });
@@ -135,7 +140,12 @@ void socket_impl::on_disconnect(std::function<void(std::string_view reason)> han
 
 // ---- From the client, on the strand ----
 
-void socket_impl::set_connected() noexcept { state_.store(state::connected, std::memory_order_release); }
+void socket_impl::set_connected() {
+  std::lock_guard lock(send_mutex_);
+  // Only a socket still connecting: one ended meanwhile stays gone.
+  auto expected = state::connecting;
+  state_.compare_exchange_strong(expected, state::connected, std::memory_order_acq_rel);
+}
 
 bool socket_impl::connected() const noexcept { return state_.load(std::memory_order_acquire) == state::connected; }
 
@@ -167,10 +177,16 @@ void socket_impl::deliver(packet p) {
 }
 
 void socket_impl::end(std::string_view reason) {
-  const state before = state_.exchange(state::gone, std::memory_order_acq_rel);
+  state before;
+  {
+    // Under the lock: a send that checked "connected" finishes its push before the socket is gone.
+    std::lock_guard lock(send_mutex_);
+    before = state_.exchange(state::gone, std::memory_order_acq_rel);
+  }
   auto on_disconnect = std::move(on_disconnect_);
   on_disconnect_ = nullptr;
-  if (before == state::connected && on_disconnect) {
+  // closing: disconnect() was called; its on_disconnect runs here, once.
+  if ((before == state::connected || before == state::closing) && on_disconnect) {
     guarded(id_, "the on_disconnect handler", "", [&] { on_disconnect(reason); });
   }
   handlers_.clear();

@@ -4,9 +4,11 @@
 // socketio::socket interface.
 //
 // Threads: everything but emit/send_encoded/disconnect/ack runs on the connection's strand. Those four may
-// be called from any thread: they encode on the caller's thread (the work stays off the strand) and
-// dispatch the send to the strand, where the socket's state is checked, so nothing is sent for this
-// namespace after its DISCONNECT.
+// be called from any thread: they encode on the caller's thread and queue the frames on the Engine.IO
+// connection right there (its send() is thread-safe), with no hop to the strand: a fan-out delivery costs a
+// mutex and a queue push, not a post and an allocation. Ordering, which the strand gave before: the
+// socket's `send_mutex_` is held around "is it open? then push" and around "push DISCONNECT, mark closed",
+// so nothing is queued for this namespace after its DISCONNECT, and each caller's frames keep its order.
 #include "realtime/engineio/socket.hpp"
 #include "realtime/socketio/packet.hpp"
 #include "realtime/socketio/server.hpp"
@@ -19,6 +21,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,7 +49,7 @@ class socket_impl final : public socket {
   const engineio::connection_info& info() const noexcept override { return *info_; }
 
   bool emit(std::string_view event, arguments args) override;
-  bool send_encoded(const engineio::frame& packet) override;
+  bool send_encoded(engineio::frame packet) override;
   void on(std::string event, event_handler handler) override;
   void on_any(std::function<void(std::string_view event, arguments args, ack_sender ack)> handler) override;
   void on_disconnect(std::function<void(std::string_view reason)> handler) override;
@@ -54,8 +57,8 @@ class socket_impl final : public socket {
 
   // ---- For the client, on the strand ----
 
-  // The CONNECT was accepted: from now on emit() sends.
-  void set_connected() noexcept;
+  // The CONNECT was accepted (its answer is queued already): from now on emit() sends.
+  void set_connected();
   bool connected() const noexcept;
   // An EVENT / BINARY_EVENT (to its handler) or ACK / BINARY_ACK (ignored: the server asks for none).
   void deliver(packet p);
@@ -65,13 +68,15 @@ class socket_impl final : public socket {
 
  private:
   using any_handler = std::function<void(std::string_view event, arguments args, ack_sender ack)>;
-  enum class state : std::uint8_t { connecting, connected, gone };
+  // closing: disconnect() queued the DISCONNECT; nothing more is sent, and end() on the strand follows.
+  enum class state : std::uint8_t { connecting, connected, closing, gone };
 
   std::shared_ptr<socket_impl> self();
   ack_sender make_ack(std::uint64_t ack_id);
-  // Encodes `p` here and sends it on the strand if the socket is still connected then.
+  // Encodes `p` here and queues it if the socket is still connected.
   bool send_packet(packet p, std::string_view what);
-  void send_on_strand(std::vector<engineio::frame> frames);
+  // Queues the frames under send_mutex_ if the socket is connected; false when not queued.
+  bool send_if_connected(std::vector<engineio::frame> frames);
 
   const std::string id_;
   const std::string nsp_;
@@ -81,7 +86,11 @@ class socket_impl final : public socket {
   const boost::asio::any_io_executor executor_;
   const std::weak_ptr<client> owner_;
 
-  // Read from any thread (emit's early answer), written on the strand.
+  // Changed only under send_mutex_ (from the strand, or from disconnect() on any thread); read without it for
+  // early answers (emit, deliver), and under it wherever a frame is queued, which is what orders the
+  // frames against the DISCONNECT. Never held while a handler runs; the connection's send() takes only
+  // its own outbox mutex and never calls back, so the lock order is always this one, then the outbox's.
+  std::mutex send_mutex_;
   std::atomic<state> state_{state::connecting};
 
   // Strand only. Handlers are held by shared_ptr so that one which replaces or drops handlers (on(),

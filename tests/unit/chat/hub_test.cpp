@@ -24,6 +24,7 @@
 #include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -436,10 +437,22 @@ class HubTest : public ::testing::Test {
   std::string r1, r2, r3;
 };
 
+// A presence packet: {online:[ids], offline:[ids]}, plus snapshot:true for the one sent after attaching.
+bool lists(const packet& p, std::string_view list, const std::string& user) {
+  if (p.event != "presence") return false;
+  for (const auto& id : p.data.at(list).as_array())
+    if (id.as_string() == user) return true;
+  return false;
+}
 std::function<bool(const packet&)> is_presence(const std::string& user, bool online) {
-  return [user, online](const packet& p) {
-    return p.event == "presence" && p.data.at("userId").as_string() == user && p.data.at("online").as_bool() == online;
-  };
+  return [user, online](const packet& p) { return lists(p, online ? "online" : "offline", user); };
+}
+bool is_snapshot(const packet& p) { return p.event == "presence" && p.data.contains("snapshot"); }
+// How many presence packets `client` got that say `user` is online (or offline).
+std::size_t presence_count(const recorder& client, const std::string& user, bool online) {
+  std::size_t n = 0;
+  for (const auto& p : client.packets()) n += lists(p, online ? "online" : "offline", user);
+  return n;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -853,29 +866,112 @@ TEST_F(HubTest, DetachStopsDeliveryAndUnsubscribesEmptyChannels) {
   EXPECT_EQ(bus_->channel_count(), 0u);
 }
 
+// Presence arrives in windows (one batch per room per window), so "nothing more arrived" is checked with a
+// later presence change as the marker: batches go out in order, so once the marker is there, any presence
+// the hub would have sent before it is there too.
+
 TEST_F(HubTest, PresenceOnTheFirstAttachAndAfterTheLastDetachOnly) {
   auto watcher = std::make_shared<recorder>();
   attach(watcher, bob);
   auto first = std::make_shared<recorder>(), second = std::make_shared<recorder>();
   auto first_id = attach(first, alice);
   ASSERT_TRUE(watcher->wait_for(is_presence(alice, true)));
-  // The newcomer is told who is online already.
+  // The newcomer is told who is online already, in one snapshot.
   ASSERT_TRUE(first->wait_for(is_presence(bob, true)));
+  EXPECT_TRUE(is_snapshot(first->packets().back()));
 
   auto second_id = attach(second, alice);
   ASSERT_TRUE(second->wait_for(is_presence(bob, true)));
   hub_->detach(first_id);
-  room_count();     // the detach was handled
-  typing(r1, alice);  // the marker
-  ASSERT_TRUE(watcher->wait_for_typing(r1, alice));
-  EXPECT_EQ(watcher->count("presence"), 1u);  // no second "online", no "offline" while one client remains
+  room_count();  // the detach was handled
+  auto marker = std::make_shared<recorder>();
+  attach(marker, carol);  // carol shares r3 with bob: her "online" reaches bob in a later window
+  ASSERT_TRUE(watcher->wait_for(is_presence(carol, true)));
+  EXPECT_EQ(presence_count(*watcher, alice, true), 1u);   // no second "online" for alice's second client
+  EXPECT_EQ(presence_count(*watcher, alice, false), 0u);  // no "offline" while one client remains
 
   hub_->detach(second_id);
   ASSERT_TRUE(watcher->wait_for(is_presence(alice, false)));
-  EXPECT_EQ(watcher->count("presence"), 2u);
+  EXPECT_EQ(presence_count(*watcher, alice, true), 1u);
+  EXPECT_EQ(presence_count(*watcher, alice, false), 1u);
   // The actor's own clients never get their own presence.
-  for (const auto& p : second->packets())
-    EXPECT_FALSE(p.event == "presence" && p.data.at("userId").as_string() == alice);
+  for (const auto* client : {first.get(), second.get()}) {
+    EXPECT_EQ(presence_count(*client, alice, true), 0u);
+    EXPECT_EQ(presence_count(*client, alice, false), 0u);
+  }
+}
+
+TEST_F(HubTest, TheSnapshotListsEveryOnlineCoMemberOnceAndNobodyElse) {
+  // alice shares r1 and r4 with bob, r2 with carol; dave shares nothing with her.
+  const auto dave = add_user("dave");
+  const auto r4 = direct_->create_group_room(core::new_uuid(), "r4", alice, {bob}, t0).id;
+  auto b = std::make_shared<recorder>(), c = std::make_shared<recorder>(), d = std::make_shared<recorder>();
+  attach(b, bob);
+  const auto c_id = attach(c, carol);
+  attach(d, dave);
+  ASSERT_TRUE(b->wait_for(is_presence(carol, true)));  // bob and carol share r3
+
+  auto a = std::make_shared<recorder>();
+  attach(a, alice);
+  ASSERT_TRUE(a->wait_for_event("presence"));
+  ASSERT_TRUE(b->wait_for(is_presence(alice, true)));
+  ASSERT_TRUE(c->wait_for(is_presence(alice, true)));
+  hub_->detach(c_id);  // the marker: carol going offline reaches alice in a later window
+  ASSERT_TRUE(a->wait_for(is_presence(carol, false)));
+
+  auto got = a->packets();
+  ASSERT_EQ(a->count("presence"), 2u);
+  const auto& snapshot = got.front();
+  EXPECT_TRUE(is_snapshot(snapshot));
+  std::vector<std::string> online;
+  for (const auto& id : snapshot.data.at("online").as_array()) online.emplace_back(id.as_string());
+  std::sort(online.begin(), online.end());
+  std::vector<std::string> expected{bob, carol};  // bob once, though two rooms are shared; not dave, not alice
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(online, expected);
+  EXPECT_TRUE(snapshot.data.at("offline").as_array().empty());
+  EXPECT_FALSE(is_snapshot(got.back()));
+  // bob shares r1 and r4 with alice: her "online" reaches him once.
+  EXPECT_EQ(presence_count(*b, alice, true), 1u);
+  EXPECT_EQ(d->count("presence"), 0u);  // dave shares no room with anyone here
+}
+
+TEST_F(HubTest, APresenceBatchIsEncodedOnceForEveryClientOfTheRoom) {
+  auto c = std::make_shared<recorder>();
+  attach(c, carol);
+  auto b1 = std::make_shared<recorder>(), b2 = std::make_shared<recorder>();
+  attach(b1, bob);
+  attach(b2, bob);
+  // Their snapshots (carol, in r3) came first: alice's change below reaches them as the room's batch.
+  ASSERT_TRUE(b1->wait_for(is_presence(carol, true)));
+  ASSERT_TRUE(b2->wait_for(is_presence(carol, true)));
+  auto a = std::make_shared<recorder>();
+  attach(a, alice);
+  ASSERT_TRUE(b1->wait_for(is_presence(alice, true)));
+  ASSERT_TRUE(b2->wait_for(is_presence(alice, true)));
+  auto presence_wire = [this](const recorder& r) {
+    auto packets = r.packets();
+    auto wires = r.wires();
+    for (std::size_t i = 0; i < packets.size(); ++i)
+      if (lists(packets[i], "online", alice)) return wires[i];
+    return wire{};
+  };
+  ASSERT_NE(presence_wire(*b1), nullptr);
+  EXPECT_EQ(presence_wire(*b1).get(), presence_wire(*b2).get());
+}
+
+TEST_F(HubTest, ANewRoomTellsTheNewcomerWhoInItIsOnlineAndTheMembersThatTheNewcomerIs) {
+  const auto dave = add_user("dave");
+  auto a = std::make_shared<recorder>(), d = std::make_shared<recorder>();
+  attach(a, alice);
+  attach(d, dave);  // in no room with alice yet: no presence either way
+  room_count();
+  invite(r1, dave);
+  ASSERT_TRUE(d->wait_for(is_presence(alice, true)));
+  ASSERT_TRUE(a->wait_for(is_presence(dave, true)));
+  EXPECT_EQ(presence_count(*d, alice, true), 1u);
+  EXPECT_EQ(presence_count(*a, dave, true), 1u);
+  EXPECT_EQ(presence_count(*d, dave, true), 0u);
 }
 
 TEST_F(HubTest, TypingIsNotDeliveredToTheActorsOwnClients) {

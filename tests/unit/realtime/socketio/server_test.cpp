@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <functional>
@@ -635,13 +636,73 @@ TEST_F(SocketioServer, EmitAndAckFromAnotherThreadArriveOnTheConnection) {
     emitted = s->emit("news", arguments{json::array{"from another thread"}, {}});
     ack(arguments{json::array{42}, {}});
   });
-  other.join();  // both are queued for the strand; nothing has run there yet
+  other.join();  // both are queued on the connection at once: no strand hop (nothing has run on the strand)
   EXPECT_TRUE(emitted);
-  ASSERT_TRUE(run_until([&] { return c->texts().size() == 3; }));
+  ASSERT_EQ(c->texts().size(), 3u);
 
   auto texts = c->texts();
   EXPECT_EQ(texts[1], R"(2["news","from another thread"])");
   EXPECT_EQ(texts[2], R"(37[42])");
+}
+
+TEST_F(SocketioServer, SendEncodedFromAnotherThreadIsQueuedOnTheConnectionAtOnce) {
+  server sio({});
+  journal& j = new_journal();
+  sio.add_namespace("/", recording(j));
+  auto c = open(sio);
+  c->inject_text("0");
+  settle();
+  ASSERT_EQ(j.connected.size(), 1u);
+
+  // The hub's fan-out calls this on its own thread: the frame must reach the connection's queue without
+  // waiting for the connection's strand (not run here until settle()).
+  auto s = j.connected[0];
+  bool sent = false;
+  std::thread hub_thread([&] { sent = s->send_encoded(engineio::text_frame(R"(2["message",1])")); });
+  hub_thread.join();
+  EXPECT_TRUE(sent);
+  EXPECT_EQ(c->texts().back(), R"(2["message",1])");
+}
+
+TEST_F(SocketioServer, NothingIsQueuedAfterTheDisconnectOfANamespaceWhateverTheThread) {
+  server sio({});
+  journal& j = new_journal();
+  sio.add_namespace("/", recording(j));
+  auto c = open(sio);
+  c->inject_text("0");
+  settle();
+  ASSERT_EQ(j.connected.size(), 1u);
+  auto s = j.connected[0];
+
+  // A fan-out thread sends numbered frames while another thread disconnects the socket mid-stream.
+  std::atomic<int> accepted{0};
+  std::atomic<bool> refused{false};
+  std::thread sender([&] {
+    // Ends when the disconnect lands: the other thread waits only for the first 200 frames.
+    for (int i = 0; !refused; ++i) {
+      if (s->send_encoded(engineio::text_frame("2[\"n\"," + std::to_string(i) + "]")))
+        ++accepted;
+      else
+        refused = true;
+    }
+  });
+  std::thread disconnector([&] {
+    while (accepted < 200) std::this_thread::yield();
+    s->disconnect();
+  });
+  disconnector.join();
+  sender.join();
+  ASSERT_TRUE(refused);  // the sender saw the disconnect
+  settle();
+
+  // The frames the sender was told were queued, in its order, then the DISCONNECT, then nothing.
+  auto texts = c->texts();
+  ASSERT_EQ(texts.size(), static_cast<std::size_t>(accepted.load()) + 2);  // + the CONNECT answer
+  for (int i = 0; i < accepted; ++i) EXPECT_EQ(texts[1 + i], "2[\"n\"," + std::to_string(i) + "]");
+  EXPECT_EQ(texts.back(), "1");
+  EXPECT_EQ(j.disconnects, std::vector<std::string>{"/:server namespace disconnect"});
+  EXPECT_FALSE(s->send_encoded(engineio::text_frame(R"(2["late"])")));
+  EXPECT_EQ(c->texts().size(), texts.size());
 }
 
 // ---- Connect timeout ----
