@@ -110,7 +110,8 @@ service::service(store::writer& writer, store::reader_pool& readers, asio::threa
       profiles_(profiles),
       options_(options),
       login_per_ip_(options.login_per_ip_per_minute),
-      login_per_account_(options.login_per_account_per_minute) {
+      login_per_account_(options.login_per_account_per_minute),
+      sessions_(options.session_cache) {
   writer_.set_commit_listener([this](const std::vector<store::append_result>& results) { on_committed(results); });
 }
 
@@ -212,14 +213,17 @@ task<login_result> service::log_in(std::string email, std::string password, std:
   if (!ok) co_return invalid_credentials();
 
   std::string token = core::new_token();
+  std::string hash = core::hash_token(token);
   const auto expires = now + std::chrono::duration_cast<std::chrono::milliseconds>(options_.session_lifetime).count();
-  auto job3 = [hash = core::hash_token(token), id = credentials->user_id, now,
-                                  expires](store::connection& c) {
+  const auto revocations = sessions_.revocations();
+  auto job3 = [hash, id = credentials->user_id, now, expires](store::connection& c) {
     c.create_session(hash, id, now, expires);
     return c.find_user(id);
   };
   auto me = co_await writer_.run(std::move(job3));
   if (!me) co_return invalid_credentials();  // the account was deleted in the meantime
+  // The client usually opens its socket right after logging in: that connect then needs no store read.
+  sessions_.put(hash, store::session_record{me->id, expires}, revocations);
   auto job4 = [id = me->id](store::connection& c) { return c.find_email(id); };
   auto email_of = co_await readers_.run(std::move(job4));
   co_return login_result{std::move(token), account{*me, email_of.value_or("")}, options_.session_lifetime};
@@ -230,6 +234,9 @@ task<bool> service::log_out(std::string token) {
   auto job = [this, hash = core::hash_token(token)](store::connection& c) {
     auto user_id = c.find_session_user(hash, core::now_ms());
     c.delete_session(hash);
+    // After the delete committed, so a store read that starts from now on cannot find the session, and one
+    // that started before cannot put it back (session_cache::revocations()).
+    sessions_.revoke(hash);
     if (user_id) publish(user_channel(*user_id), encode_event("logout", "", 0, *user_id, hash, boost::json::object{}));
     return true;
   };
@@ -239,12 +246,16 @@ task<bool> service::log_out(std::string token) {
 
 task<std::string> service::authenticate(std::string token) {
   if (token.empty() || token.size() > 256) co_return core::unauthorized("Log in first");
-  auto job = [hash = core::hash_token(token), now = core::now_ms()](store::connection& c) {
-    return c.find_session_user(hash, now);
-  };
-  auto user_id = co_await readers_.run(std::move(job));
-  if (!user_id) co_return core::unauthorized("Log in first");
-  co_return *user_id;
+  std::string hash = core::hash_token(token);
+  // A hit returns here, on the caller's thread: no reader-pool hop, no post.
+  if (auto cached = sessions_.find(hash)) co_return std::move(*cached);
+  // Taken before the read: a log out while the read runs keeps its result out of the cache.
+  const auto revocations = sessions_.revocations();
+  auto job = [hash, now = core::now_ms()](store::connection& c) { return c.find_session(hash, now); };
+  auto session = co_await readers_.run(std::move(job));
+  if (!session) co_return core::unauthorized("Log in first");
+  sessions_.put(hash, *session, revocations);
+  co_return std::move(session->user_id);
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@
 // reader pool (reads); Argon2id and image decoding run on the CPU pool.
 #include "bus/bus.hpp"
 #include "chat/profile_cache.hpp"
+#include "chat/session_cache.hpp"
 #include "core/error.hpp"
 #include "core/rate_limiter.hpp"
 #include "store/reader_pool.hpp"
@@ -61,6 +62,9 @@ struct service_options {
   unsigned login_per_ip_per_minute = 20;
   unsigned login_per_account_per_minute = 10;
   std::chrono::seconds session_lifetime = std::chrono::hours(24 * 30);
+  // Authenticated sessions kept in memory (see session_cache.hpp): a log out here is honoured at once, one
+  // elsewhere within the cache's ttl.
+  session_cache_options session_cache;
 };
 
 class service {
@@ -75,7 +79,8 @@ class service {
   // per account (errc::rate_limited).
   task<login_result> log_in(std::string email, std::string password, std::string remote_ip);
   task<bool> log_out(std::string token);
-  // The user id of a valid session token; errc::unauthorized otherwise.
+  // The user id of a valid session token; errc::unauthorized otherwise. A session logged in or checked
+  // lately is answered from memory, without leaving the caller's thread.
   task<std::string> authenticate(std::string token);
 
   // --- profiles and the user list ---
@@ -126,6 +131,7 @@ class service {
   service_options options_;
   core::rate_limiter login_per_ip_;
   core::rate_limiter login_per_account_;
+  session_cache sessions_;
 };
 
 }  // namespace suda::chat

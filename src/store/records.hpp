@@ -25,6 +25,12 @@ struct credentials_record {
   std::string password_hash;  // libsodium's Argon2id string ($argon2id$v=19$m=...,t=...,p=1$salt$hash)
 };
 
+// A valid session: whose it is and the first instant it is no longer valid.
+struct session_record {
+  std::string user_id;
+  millis expires_at = 0;
+};
+
 struct new_user {
   std::string id;
   std::string email;
@@ -78,6 +84,12 @@ struct room_summary {
   std::vector<member_record> members;
   std::optional<message_record> last_message;
   std::int64_t unread_count = 0;
+};
+
+// A room of a user with its newest seq: what a realtime client needs to join the user's rooms.
+struct room_seq {
+  std::string room_id;
+  std::int64_t last_seq = 0;  // seq of the newest message, 0 when none
 };
 
 struct new_message {

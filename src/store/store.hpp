@@ -16,6 +16,7 @@
 #include "core/error.hpp"
 #include "store/records.hpp"
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
@@ -44,6 +45,13 @@ class connection {
                               millis expires_at) = 0;
   // The session's user when the session exists and has not expired at `now`.
   virtual std::optional<std::string> find_session_user(std::string_view token_hash, millis now) = 0;
+  // The same session with its expiry, for callers that remember it (chat's session cache). The default is for
+  // backends and test doubles that cannot say: it reports the session valid only at `now`, so nobody keeps it.
+  virtual std::optional<session_record> find_session(std::string_view token_hash, millis now) {
+    auto user_id = find_session_user(token_hash, now);
+    if (!user_id) return std::nullopt;
+    return session_record{std::move(*user_id), now + 1};
+  }
   virtual void delete_session(std::string_view token_hash) = 0;
   virtual void delete_expired_sessions(millis now) = 0;
 
@@ -76,6 +84,15 @@ class connection {
   // The rooms the user is a member of, most recently active first (last message time, else creation time).
   virtual std::vector<room_summary> rooms_of_user(std::string_view user_id) = 0;
   virtual std::vector<std::string> room_ids_of_user(std::string_view user_id) = 0;
+  // The user's rooms with their last seq, ordered by room id, from one snapshot: what a connecting realtime
+  // client needs, without rooms_of_user's members, last messages and unread counts. The default derives it
+  // from rooms_of_user (correct, not cheap); backends override it with one query.
+  virtual std::vector<room_seq> room_seqs_of_user(std::string_view user_id) {
+    std::vector<room_seq> out;
+    for (auto& summary : rooms_of_user(user_id)) out.push_back({std::move(summary.room.id), summary.room.last_seq});
+    std::sort(out.begin(), out.end(), [](const room_seq& a, const room_seq& b) { return a.room_id < b.room_id; });
+    return out;
+  }
   // Moves the user's read position forward (never backward, never past the room's last seq); returns the
   // position now stored, or nullopt when the user is not a member.
   virtual std::optional<std::int64_t> mark_read(std::string_view room_id, std::string_view user_id,

@@ -226,6 +226,19 @@ TEST_P(StoreSuite, SessionIsFoundUntilItExpires) {
   EXPECT_FALSE(store().find_session_user("hash-2", t0));
 }
 
+TEST_P(StoreSuite, FindSessionGivesItsUserAndExpiryUntilItExpires) {
+  auto alice = add_user("alice");
+  store().create_session("hash-1", alice.id, t0, t0 + 1000);
+  auto found = store().find_session("hash-1", t0 + 999);
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->user_id, alice.id);
+  EXPECT_EQ(found->expires_at, t0 + 1000);
+  EXPECT_FALSE(store().find_session("hash-1", t0 + 1000));
+  EXPECT_FALSE(store().find_session("hash-2", t0));
+  store().delete_session("hash-1");
+  EXPECT_FALSE(store().find_session("hash-1", t0));
+}
+
 TEST_P(StoreSuite, DeletedSessionIsNotFound) {
   auto alice = add_user("alice");
   store().create_session("hash-1", alice.id, t0, t0 + 1000);
@@ -547,6 +560,41 @@ TEST_P(StoreSuite, RoomsOfUserShowsTheLastMessageMembersAndUnreadCount) {
   store().mark_read(room.id, alice.id, 5);
   EXPECT_EQ(store().rooms_of_user(alice.id)[0].unread_count, 0);
   EXPECT_TRUE(store().rooms_of_user(core::new_uuid()).empty());
+}
+
+TEST_P(StoreSuite, RoomSeqsOfUserGivesEachRoomOfMineWithItsLastSeqOrderedById) {
+  auto alice = add_user("alice"), bob = add_user("bob"), carol = add_user("carol");
+  auto b = add_group(alice, {bob}, t0, "bbbbbbbb-0000-4000-8000-000000000000");
+  auto a = add_group(bob, {alice}, t0 + 1, "aaaaaaaa-0000-4000-8000-000000000000");
+  auto c = add_group(alice, {}, t0 + 2, "cccccccc-0000-4000-8000-000000000000");
+  add_group(bob, {carol});  // not alice's
+  auto direct = store().get_or_create_direct_room("00000000-0000-4000-8000-000000000000", carol.id, alice.id, t0);
+  append_many(b, bob, 3);
+  append_many(c, alice, 1);
+
+  const std::vector<room_seq> expected{{direct.id, 0}, {a.id, 0}, {b.id, 3}, {c.id, 1}};
+  auto mine = store().room_seqs_of_user(alice.id);
+  ASSERT_EQ(mine.size(), expected.size());
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ(mine[i].room_id, expected[i].room_id) << i;
+    EXPECT_EQ(mine[i].last_seq, expected[i].last_seq) << i;
+  }
+  // The interface's generic version (from rooms_of_user) says the same as the backend's own query.
+  auto generic = store().connection::room_seqs_of_user(alice.id);
+  ASSERT_EQ(generic.size(), mine.size());
+  for (std::size_t i = 0; i < mine.size(); ++i) {
+    EXPECT_EQ(generic[i].room_id, mine[i].room_id);
+    EXPECT_EQ(generic[i].last_seq, mine[i].last_seq);
+  }
+
+  // Leaving drops the room; a message moves its seq; a stranger has none.
+  ASSERT_TRUE(store().remove_member(a.id, alice.id));
+  append_many(b, alice, 2);
+  mine = store().room_seqs_of_user(alice.id);
+  ASSERT_EQ(mine.size(), 3u);
+  EXPECT_EQ(mine[1].room_id, b.id);
+  EXPECT_EQ(mine[1].last_seq, 5);
+  EXPECT_TRUE(store().room_seqs_of_user(core::new_uuid()).empty());
 }
 
 TEST_P(StoreSuite, MarkReadNeverMovesBackwardNorPastTheLastMessage) {

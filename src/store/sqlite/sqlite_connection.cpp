@@ -51,7 +51,7 @@ struct sqlite_connection::prepared {
         // --- sessions ---
         insert_session(db, R"sql(
           INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4))sql"),
-        find_session_user(db, "SELECT user_id FROM sessions WHERE token_hash = ?1 AND expires_at > ?2"),
+        find_session(db, "SELECT user_id, expires_at FROM sessions WHERE token_hash = ?1 AND expires_at > ?2"),
         delete_session(db, "DELETE FROM sessions WHERE token_hash = ?1"),
         delete_expired_sessions(db, "DELETE FROM sessions WHERE expires_at <= ?1"),
 
@@ -114,6 +114,12 @@ struct sqlite_connection::prepared {
           WHERE me.user_id = ?1
           ORDER BY m.room_id, m.joined_at, m.user_id)sql"),
         room_ids_of_user(db, "SELECT room_id FROM room_members WHERE user_id = ?1 ORDER BY room_id"),
+        // One statement is one snapshot. room_members_by_user holds (user_id, room_id) in order, so the rows come
+        // sorted without a sort step, and each room is one primary-key lookup for its last_seq.
+        room_seqs_of_user(db, R"sql(
+          SELECT m.room_id, r.last_seq FROM room_members m JOIN rooms r ON r.id = m.room_id
+          WHERE m.user_id = ?1
+          ORDER BY m.room_id)sql"),
         // MAX keeps the position from moving back; MIN keeps it from passing the room's newest message.
         mark_read(db, R"sql(
           UPDATE room_members
@@ -152,11 +158,11 @@ struct sqlite_connection::prepared {
 
   statement begin_immediate, begin_deferred, commit, rollback, data_version;
   statement insert_user, insert_profile, find_credentials, find_user, find_email, list_users;
-  statement insert_session, find_session_user, delete_session, delete_expired_sessions;
+  statement insert_session, find_session, delete_session, delete_expired_sessions;
   statement update_display_name, update_avatar_version, upsert_avatar, find_avatar;
   statement insert_group_room, insert_direct_room, find_direct_room, find_room, insert_member,
       insert_member_if_user, delete_member, room_members, membership, my_rooms, my_rooms_members,
-      room_ids_of_user, mark_read;
+      room_ids_of_user, room_seqs_of_user, mark_read;
   statement room_last_seq, find_by_client_msg_id, insert_message, advance_room, history_latest, history_before,
       messages_after;
 };
@@ -354,10 +360,16 @@ void sqlite_connection::create_session(std::string_view token_hash, std::string_
 }
 
 std::optional<std::string> sqlite_connection::find_session_user(std::string_view token_hash, millis now) {
-  auto row = sql_->find_session_user.use();
+  auto session = find_session(token_hash, now);
+  if (!session) return std::nullopt;
+  return std::move(session->user_id);
+}
+
+std::optional<session_record> sqlite_connection::find_session(std::string_view token_hash, millis now) {
+  auto row = sql_->find_session.use();
   row.bind(1, token_hash).bind(2, now);
   if (!row.step()) return std::nullopt;
-  return row.text(0);
+  return session_record{row.text(0), row.int64(1)};
 }
 
 void sqlite_connection::delete_session(std::string_view token_hash) {
@@ -525,6 +537,14 @@ std::vector<std::string> sqlite_connection::room_ids_of_user(std::string_view us
   rows.bind(1, user_id);
   std::vector<std::string> out;
   while (rows.step()) out.push_back(rows.text(0));
+  return out;
+}
+
+std::vector<room_seq> sqlite_connection::room_seqs_of_user(std::string_view user_id) {
+  auto rows = sql_->room_seqs_of_user.use();
+  rows.bind(1, user_id);
+  std::vector<room_seq> out;
+  while (rows.step()) out.push_back({rows.text(0), rows.int64(1)});
   return out;
 }
 

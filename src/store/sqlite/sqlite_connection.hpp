@@ -29,6 +29,7 @@ class sqlite_connection final : public connection {
   void create_session(std::string_view token_hash, std::string_view user_id, millis created_at,
                       millis expires_at) override;
   std::optional<std::string> find_session_user(std::string_view token_hash, millis now) override;
+  std::optional<session_record> find_session(std::string_view token_hash, millis now) override;
   void delete_session(std::string_view token_hash) override;
   void delete_expired_sessions(millis now) override;
 
@@ -49,6 +50,7 @@ class sqlite_connection final : public connection {
   bool remove_member(std::string_view room_id, std::string_view user_id) override;
   std::vector<room_summary> rooms_of_user(std::string_view user_id) override;
   std::vector<std::string> room_ids_of_user(std::string_view user_id) override;
+  std::vector<room_seq> room_seqs_of_user(std::string_view user_id) override;
   std::optional<std::int64_t> mark_read(std::string_view room_id, std::string_view user_id,
                                         std::int64_t seq) override;
 

@@ -1,0 +1,70 @@
+#include "chat/session_cache.hpp"
+
+#include <algorithm>
+
+namespace suda::chat {
+
+session_cache::session_cache(session_cache_options options) : options_(std::move(options)) {
+  index_.reserve(std::min<std::size_t>(options_.capacity, 1024));
+}
+
+std::optional<std::string> session_cache::find(std::string_view token_hash) {
+  const core::millis now = options_.clock();
+  std::lock_guard lock(mutex_);
+  auto found = index_.find(token_hash);
+  if (found == index_.end()) return std::nullopt;
+  auto it = found->second;
+  if (now >= it->valid_until) {
+    index_.erase(found);
+    lru_.erase(it);
+    return std::nullopt;
+  }
+  lru_.splice(lru_.begin(), lru_, it);
+  return it->user_id;
+}
+
+std::uint64_t session_cache::revocations() const {
+  std::lock_guard lock(mutex_);
+  return revocations_;
+}
+
+void session_cache::put(std::string_view token_hash, const store::session_record& session,
+                        std::uint64_t revocations_seen) {
+  if (options_.capacity == 0) return;
+  const core::millis now = options_.clock();
+  const core::millis valid_until =
+      std::min(session.expires_at, now + static_cast<core::millis>(options_.ttl.count()));
+  if (valid_until <= now) return;  // nothing to answer from it
+  std::lock_guard lock(mutex_);
+  if (revocations_seen != revocations_) return;
+  if (auto found = index_.find(token_hash); found != index_.end()) {
+    auto it = found->second;
+    it->user_id = session.user_id;
+    it->valid_until = valid_until;
+    lru_.splice(lru_.begin(), lru_, it);
+    return;
+  }
+  if (lru_.size() >= options_.capacity) {
+    index_.erase(lru_.back().token_hash);
+    lru_.pop_back();
+  }
+  lru_.push_front(entry{std::string(token_hash), session.user_id, valid_until});
+  index_.emplace(lru_.front().token_hash, lru_.begin());
+}
+
+void session_cache::revoke(std::string_view token_hash) {
+  std::lock_guard lock(mutex_);
+  ++revocations_;
+  auto found = index_.find(token_hash);
+  if (found == index_.end()) return;
+  auto it = found->second;
+  index_.erase(found);
+  lru_.erase(it);
+}
+
+std::size_t session_cache::size() const {
+  std::lock_guard lock(mutex_);
+  return lru_.size();
+}
+
+}  // namespace suda::chat
