@@ -51,6 +51,17 @@ std::vector<outgoing> outbox::take(bool go_idle) {
   return taken;
 }
 
+void outbox::take_into(std::vector<outgoing>& out, bool go_idle) {
+  std::lock_guard lock(mutex_);
+  if (queue_.empty()) {
+    if (go_idle) consumer_idle_ = true;
+    return;
+  }
+  out.swap(queue_);
+  queued_bytes_ = 0;
+  consumer_idle_ = false;
+}
+
 void outbox::close() {
   std::lock_guard lock(mutex_);
   open_ = false;

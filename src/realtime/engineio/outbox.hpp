@@ -67,6 +67,9 @@ class outbox {
   // Takes everything queued. When nothing is, and `go_idle` is set, the consumer is marked idle: the next
   // push returns queued_wake.
   std::vector<outgoing> take(bool go_idle);
+  // The same into `out` (which must be empty), handing `out`'s storage to the queue in exchange: a consumer
+  // that keeps its vector allocates nothing per batch.
+  void take_into(std::vector<outgoing>& out, bool go_idle);
 
   // Refuses further push(); push_control() still works. Idempotent.
   void close();

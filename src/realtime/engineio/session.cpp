@@ -25,6 +25,9 @@ constexpr unsigned max_client_pings_per_interval = 10;
 
 constexpr session::clock::rep never = std::numeric_limits<session::clock::rep>::max();
 
+// The WebSocket writer keeps its batch vector between batches up to this many packets (32 bytes each).
+constexpr std::size_t kept_batch_packets = 64;
+
 // Why a WebSocket ended, in the vocabulary of on_close.
 std::string_view reason_for(const boost::system::error_code& ec) {
   if (ec == websocket::error::message_too_big) return "payload too large";
@@ -364,6 +367,12 @@ void session::on_heartbeat() {
       return;
     }
   } else if (now >= next_ping_at_) {
+    if (ws_ && !ws_writing_) {
+      // Once per ping interval, between batches: a quiet connection keeps no write buffers (the ping
+      // frame fits in the string's inline storage).
+      ws_->release_idle_buffers();
+      std::vector<outgoing>().swap(write_batch_);
+    }
     ping_outstanding_ = true;
     pong_deadline_ = now + options_->ping_timeout;
     update_next_check();
@@ -493,37 +502,55 @@ void session::drop_probe() {
 void session::start_writer() {
   if (phase_ == phase::closed || !ws_ || ws_writing_) return;
   ws_writing_ = true;
-  auto self = shared_from_this();
-  asio::co_spawn(strand_, write_websocket(self, ws_), [self](std::exception_ptr failure) {
-    log_exception(self->id_, "the WebSocket writer", failure);
+  write_websocket(ws_);
+}
+
+// The one writer of a WebSocket: everything queued is taken at once, framed into the transport's buffer and
+// sent in one socket write (one syscall per batch, not per frame); when that write completes, the next
+// batch. So a peer that does not read backs up into the bounded outbox, not into memory. A plain callback,
+// not a coroutine: this runs once per batch, and fan-out makes many small batches.
+void session::write_websocket(const std::shared_ptr<websocket_transport>& ws) {
+  if (ws_ != ws || phase_ == phase::closed) {
+    ws_writing_ = false;
+    return;
+  }
+  outbox_.take_into(write_batch_, /*go_idle=*/true);
+  if (write_batch_.empty()) {
+    if (phase_ == phase::closing && close_requested_) {
+      auto self = shared_from_this();
+      asio::co_spawn(strand_, close_websocket(self, ws), [self](std::exception_ptr failure) {
+        log_exception(self->id_, "the WebSocket closing handshake", failure);
+      });
+      return;
+    }
+    ws_writing_ = false;
+    return;
+  }
+  const auto ec = ws->queue(write_batch_);
+  // The bytes are copied: a broadcast's frames are released now, not once the peer has read them. A batch
+  // vector grown by a burst is given back rather than kept by an idle connection.
+  write_batch_.clear();
+  if (write_batch_.capacity() > kept_batch_packets) std::vector<outgoing>().swap(write_batch_);
+  if (ec) {
+    ws_writing_ = false;
+    on_websocket_ended(ws, ec);
+    return;
+  }
+  // Completes on the strand (the socket's executor).
+  ws->async_flush([self = shared_from_this(), ws](const boost::system::error_code& flushed, std::size_t) {
+    if (flushed) {
+      self->ws_writing_ = false;
+      self->on_websocket_ended(ws, flushed);
+      return;
+    }
+    self->write_websocket(ws);
   });
 }
 
-asio::awaitable<void> session::write_websocket(std::shared_ptr<session> self, std::shared_ptr<websocket_transport> ws) {
-  // One writer per WebSocket. Everything queued is taken at once and written back to back, so a burst
-  // costs one pass over the queue and no round trip through the strand per frame.
-  for (;;) {
-    if (self->ws_ != ws || self->phase_ == phase::closed) break;
-    auto batch = self->outbox_.take(/*go_idle=*/true);
-    if (batch.empty()) {
-      if (self->phase_ == phase::closing && self->close_requested_) {
-        co_await ws->close();
-        self->ws_writing_ = false;
-        if (self->ws_ == ws) self->finalize();
-        co_return;
-      }
-      break;
-    }
-    for (const auto& packet : batch) {
-      const auto ec = co_await ws->write(packet);
-      if (ec) {
-        self->ws_writing_ = false;
-        self->on_websocket_ended(ws, ec);
-        co_return;
-      }
-    }
-  }
+asio::awaitable<void> session::close_websocket(std::shared_ptr<session> self, std::shared_ptr<websocket_transport> ws) {
+  co_await ws->close();
   self->ws_writing_ = false;
+  if (self->ws_ == ws) self->finalize();
 }
 
 asio::awaitable<void> session::read_websocket(std::shared_ptr<session> self, std::shared_ptr<websocket_transport> ws) {

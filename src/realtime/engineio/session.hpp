@@ -161,7 +161,8 @@ class session final : public socket, public std::enable_shared_from_this<session
   void finalize();
 
   void start_writer();
-  static boost::asio::awaitable<void> write_websocket(std::shared_ptr<session> self,
+  void write_websocket(const std::shared_ptr<websocket_transport>& ws);
+  static boost::asio::awaitable<void> close_websocket(std::shared_ptr<session> self,
                                                       std::shared_ptr<websocket_transport> ws);
   boost::asio::awaitable<void> on_probe_frame(std::shared_ptr<websocket_transport> ws, bool binary,
                                               std::string_view data);
@@ -193,7 +194,8 @@ class session final : public socket, public std::enable_shared_from_this<session
   std::optional<core::remote_completion<poll_reply>> pending_get_;  // the GET waiting for packets
 
   std::shared_ptr<websocket_transport> ws_;     // the WebSocket carrying the session, once it does
-  bool ws_writing_ = false;                     // its writer coroutine is running
+  bool ws_writing_ = false;                     // its writer is running (a flush or the closing handshake)
+  std::vector<outgoing> write_batch_;           // the writer's batch, kept between batches (small) for reuse
   bool close_requested_ = false;                // the writer ends with the closing handshake
   std::shared_ptr<websocket_transport> probe_;  // a WebSocket being tested for the upgrade
   bool probe_answered_ = false;                 // "3probe" sent: the client is pausing polling

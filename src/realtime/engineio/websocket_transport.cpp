@@ -5,6 +5,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/field.hpp>
+#include <boost/beast/websocket/error.hpp>
 
 #include <array>
 #include <unistd.h>
@@ -55,6 +56,8 @@ websocket_transport::websocket_transport(beast::tcp_stream stream, std::size_t m
   stream_.set_option(websocket::stream_base::decorator(
       [](websocket::response_type& res) { res.set(beast::http::field::server, "suda"); }));
   stream_.read_message_max(max_message_bytes);
+  // One frame per message: the whole message is in the buffer anyway, and fragments only add headers.
+  stream_.auto_fragment(false);
 }
 
 asio::awaitable<websocket_transport::error_code> websocket_transport::accept(const request& req) {
@@ -76,17 +79,35 @@ asio::awaitable<websocket_transport::incoming> websocket_transport::read() {
   co_return in;
 }
 
-asio::awaitable<websocket_transport::error_code> websocket_transport::write(const outgoing& packet) {
-  if (packet.binary) {
-    stream_.binary(true);
-    auto [ec, bytes] = co_await stream_.async_write(asio::buffer(packet.view()), use_tuple);
-    co_return ec;
+websocket_transport::error_code websocket_transport::queue(std::span<const outgoing> packets) {
+  error_code ec;
+  for (const auto& packet : packets) {
+    // Beast's synchronous write does not wait for a closing handshake in progress the way its asynchronous
+    // one does (on its write lock), and no frame may follow a close frame.
+    if (!stream_.is_open()) return websocket::error::closed;
+    if (packet.binary) {
+      stream_.binary(true);
+      stream_.write(asio::buffer(packet.view()), ec);
+    } else {
+      stream_.text(true);
+      const char digit = static_cast<char>('0' + static_cast<int>(packet.type));
+      const std::array<asio::const_buffer, 2> buffers{asio::buffer(&digit, 1), asio::buffer(packet.view())};
+      stream_.write(buffers, ec);
+    }
+    if (ec) return ec;
   }
-  stream_.text(true);
-  const char digit = static_cast<char>('0' + static_cast<int>(packet.type));
-  const std::array<asio::const_buffer, 2> buffers{asio::buffer(&digit, 1), asio::buffer(packet.view())};
-  auto [ec, bytes] = co_await stream_.async_write(buffers, use_tuple);
+  return ec;
+}
+
+asio::awaitable<websocket_transport::error_code> websocket_transport::flush() {
+  auto [ec, bytes] = co_await stream_.next_layer().async_flush(use_tuple);
   co_return ec;
+}
+
+asio::awaitable<websocket_transport::error_code> websocket_transport::write(const outgoing& packet) {
+  if (const auto ec = queue(std::span<const outgoing>(&packet, 1)); ec) co_return ec;
+  auto flushing = flush();
+  co_return co_await std::move(flushing);
 }
 
 asio::awaitable<void> websocket_transport::close() {

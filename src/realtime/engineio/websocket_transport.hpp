@@ -10,6 +10,10 @@
 //  - read_message_max = maxPayload: a bigger message fails the read (Beast answers close 1009).
 //  - Text frames carry text packets ("4hello"), binary frames carry binary messages (raw bytes).
 //  - At most one read and one write at a time; the session guarantees it (one reader, one writer).
+//  - Writes are coalesced (see coalescing_stream.hpp): queue() frames packets into a buffer, flush() sends
+//    everything framed so far in one socket write. Beast's own writes (pong, close) go through the same
+//    buffer and are never split or overtaken.
+#include "realtime/engineio/coalescing_stream.hpp"
 #include "realtime/engineio/outbox.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -23,7 +27,9 @@
 #include <chrono>
 #include <cstddef>
 #include <optional>
+#include <span>
 #include <string_view>
+#include <utility>
 
 namespace suda::realtime::engineio {
 
@@ -52,8 +58,19 @@ class websocket_transport {
   };
   boost::asio::awaitable<incoming> read();
 
-  // One packet as one frame: a text message as "4" + data (two buffers, no copy), a binary message as a
-  // binary frame, a control packet as its digit + data.
+  // Frames `packets` into the write buffer, one frame each: a text message as "4" + data, a binary message
+  // as a binary frame, a control packet as its digit + data. Nothing is sent before flush(). Fails once
+  // the connection is closing (no frame may follow a close frame) or has failed.
+  error_code queue(std::span<const outgoing> packets);
+  // Sends everything queued, in one socket write; completes once it is written (or failed).
+  boost::asio::awaitable<error_code> flush();
+  // flush() for callers that are not coroutines: `handler(error_code, std::size_t)` runs on the socket's
+  // executor (the session's strand) unless it has an executor of its own.
+  template <class FlushHandler>
+  void async_flush(FlushHandler&& handler) {
+    stream_.next_layer().async_flush(std::forward<FlushHandler>(handler));
+  }
+  // queue() and flush() of a single packet.
   boost::asio::awaitable<error_code> write(const outgoing& packet);
 
   // The closing handshake (close frame 1000), bounded by the handshake timeout.
@@ -64,8 +81,11 @@ class websocket_transport {
 
   bool is_open() const noexcept { return stream_.is_open(); }
 
+  // Gives back the write buffer when nothing is pending (an idle connection).
+  void release_idle_buffers() noexcept { stream_.next_layer().release_idle_buffers(); }
+
  private:
-  boost::beast::websocket::stream<boost::beast::tcp_stream> stream_;
+  boost::beast::websocket::stream<coalescing_stream> stream_;
   boost::beast::flat_buffer buffer_;
 };
 

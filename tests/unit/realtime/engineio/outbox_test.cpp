@@ -30,6 +30,29 @@ TEST(outbox, an_idle_consumer_is_woken_by_the_first_push_only) {
   EXPECT_EQ(box.take(true).size(), 2u);
 }
 
+TEST(outbox, take_into_swaps_storage_with_the_consumer_and_goes_idle_when_empty) {
+  outbox box({10, 1000});
+  std::vector<outgoing> batch;
+  batch.reserve(8);
+  const auto* consumer_storage = batch.data();
+  EXPECT_EQ(box.push(text("a")), outbox::push_result::queued);
+  EXPECT_EQ(box.push(text("b")), outbox::push_result::queued);
+  box.take_into(batch, /*go_idle=*/true);
+  ASSERT_EQ(batch.size(), 2u);
+  EXPECT_EQ(batch[0].view(), "a");
+  EXPECT_EQ(batch[1].view(), "b");
+  batch.clear();
+  // The queue now pushes into the consumer's old storage: no allocation for the next batch.
+  EXPECT_EQ(box.push(text("c")), outbox::push_result::queued);
+  box.take_into(batch, true);
+  ASSERT_EQ(batch.size(), 1u);
+  EXPECT_EQ(batch.data(), consumer_storage);
+  batch.clear();
+  box.take_into(batch, true);  // nothing: the consumer goes idle
+  EXPECT_TRUE(batch.empty());
+  EXPECT_EQ(box.push(text("d")), outbox::push_result::queued_wake);
+}
+
 TEST(outbox, a_push_over_the_packet_bound_is_refused_once_then_the_outbox_is_closed) {
   outbox box({2, 1000});
   EXPECT_EQ(box.push(text("a")), outbox::push_result::queued);

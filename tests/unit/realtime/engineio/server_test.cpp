@@ -688,6 +688,29 @@ TEST(engineio_server, a_direct_websocket_starts_with_the_open_packet_and_carries
   EXPECT_EQ(h.rec.close_reason(sid), "transport close");
 }
 
+TEST(engineio_server, a_websocket_peer_that_stops_reading_is_closed_at_its_queue_bound) {
+  auto options = quiet_options();
+  options.max_queued_bytes = 1 << 20;
+  harness h(options);
+  ws_client ws(h);
+  ASSERT_TRUE(ws.connect(ws_client::direct()));
+  ws.read_text();  // the open packet; the client reads nothing more
+  const auto sid = h.rec.only_sid();
+  auto s = h.rec.socket_of(sid);
+  // Each send reaches the strand before the next, so the writer takes them one by one until its socket write
+  // stalls on the full kernel buffers; from then on they wait in the outbox, up to its bound.
+  const auto chunk = text_frame(std::string(16 * 1024, 'x'));
+  int sent = 0;
+  while (sent < 20000 && s->send(chunk)) {
+    ++sent;
+    harness::settle(s);
+  }
+  EXPECT_LT(sent, 20000);
+  EXPECT_EQ(h.rec.close_reason(sid), "backpressure");
+  EXPECT_FALSE(s->send(chunk));
+  EXPECT_EQ(h.rec.close_count(sid), 1u);
+}
+
 TEST(engineio_server, a_malformed_websocket_packet_closes_the_session) {
   harness h;
   ws_client ws(h);
