@@ -19,20 +19,6 @@ namespace {
 // Messages read from the store per round of a catch-up: bounds the memory one client's catch-up holds.
 constexpr int catch_up_page = 100;
 
-struct room_seq {
-  std::string room_id;
-  std::int64_t last_seq;
-};
-struct user_rooms {
-  std::vector<room_seq> rooms;
-};
-
-// The user's rooms and their last seqs, from one snapshot of the store.
-user_rooms read_user_rooms(store::connection& c, const std::string& user_id) {
-  user_rooms out;
-  for (auto& summary : c.rooms_of_user(user_id)) out.rooms.push_back({summary.room.id, summary.room.last_seq});
-  return out;
-}
 }  // namespace
 
 hub::hub(asio::any_io_executor executor, bus::bus& bus, store::reader_pool& readers, profile_cache& profiles,
@@ -64,18 +50,19 @@ asio::awaitable<hub::session_id> hub::attach_on_strand(std::shared_ptr<subscribe
                                                        std::optional<seq_map> known) {
   auto self = shared_from_this();  // keeps the hub alive across the reads below
   const session_id id = next_id_++;
+  // In the user's index first, so a room this user joins from now on is not missed.
+  auto& [user_key, user] = *users_.try_emplace(user_id).first;
   session& fresh = sessions_[id];
   fresh.client = std::move(client);
-  fresh.user_id = user_id;
+  fresh.user_id = user_key;
   fresh.sync_requested = known.has_value();
-  // In the user's index first, so a room this user joins from now on is not missed.
-  auto& user = users_[user_id];
   const bool first_session = user.sessions.empty();
   if (!user.subscription) user.subscription = subscribe(user_channel(user_id));
   user.sessions.insert(id);
 
-  auto read = [user_id](store::connection& c) { return read_user_rooms(c, user_id); };
-  user_rooms first = co_await readers_.run(read);
+  // The user's rooms and their last seqs, from one snapshot of the store (one query).
+  auto read = [user_id](store::connection& c) { return c.room_seqs_of_user(user_id); };
+  std::vector<store::room_seq> first = co_await readers_.run(read);
   auto it = sessions_.find(id);
   if (it == sessions_.end()) co_return id;  // detached while reading
   // Joined, but held until the second read below confirms the membership: a leave committed after the first
@@ -83,7 +70,7 @@ asio::awaitable<hub::session_id> hub::attach_on_strand(std::shared_ptr<subscribe
   // before the second read (members only). A held room delivers no message: like during a catch-up, live
   // messages only raise highest_seen, and the release below fetches them from the store.
   std::unordered_set<std::string> held;
-  for (const auto& r : first.rooms) {
+  for (const auto& r : first) {
     if (it->second.rooms.contains(r.room_id)) continue;  // joined meanwhile through a "room" event
     std::int64_t from = r.last_seq;
     if (known) {
@@ -91,31 +78,37 @@ asio::awaitable<hub::session_id> hub::attach_on_strand(std::shared_ptr<subscribe
       if (k != known->end()) from = std::clamp<std::int64_t>(k->second, 0, r.last_seq);
     }
     join_room(id, it->second, r.room_id, from);
-    it->second.rooms.at(r.room_id).catching_up = true;
-    it->second.rooms.at(r.room_id).held = true;
+    room_cursor& joined = it->second.rooms.find(r.room_id)->second;
+    joined.catching_up = true;
+    joined.held = true;
     held.insert(r.room_id);
   }
   // Presence: tell the others I am online (first client of this user here). Who is online reaches me as one
   // snapshot, at the first presence window after this attach completes.
   std::vector<std::string> room_ids;
-  for (const auto& r : first.rooms) room_ids.push_back(r.room_id);
+  room_ids.reserve(first.size());
+  for (auto& r : first) room_ids.push_back(std::move(r.room_id));
   if (first_session) publish_presence(user_id, room_ids, true);
 
   // Messages committed between the read above and joining the rooms' indexes were published before this
   // client could see them: read the rooms' seqs again and fill any gap from the store.
-  user_rooms second = co_await readers_.run(read);
+  std::vector<store::room_seq> second = co_await readers_.run(read);
   it = sessions_.find(id);
   if (it == sessions_.end()) co_return id;
   // Rooms left meanwhile (a leave processed before this client was in the room's index) are dropped.
   std::unordered_set<std::string> still_member;
-  for (const auto& r : second.rooms) still_member.insert(r.room_id);
+  for (const auto& r : second) still_member.insert(r.room_id);
+  const auto& joined_live = it->second.joined_live;
   std::vector<std::string> stale;
   for (auto& [room_id, cursor] : it->second.rooms)
-    if (!still_member.contains(room_id) && !it->second.joined_live.contains(room_id)) stale.push_back(room_id);
+    if (!still_member.contains(std::string(room_id)) &&
+        std::find(joined_live.begin(), joined_live.end(), room_id) == joined_live.end())
+      stale.emplace_back(room_id);
   for (auto& room_id : stale) leave_room(id, it->second, room_id);
   it->second.joined_live.clear();
+  it->second.joined_live.shrink_to_fit();
   it->second.attaching = false;
-  for (const auto& r : second.rooms) {
+  for (const auto& r : second) {
     auto cursor = it->second.rooms.find(r.room_id);
     if (cursor == it->second.rooms.end()) continue;
     room_cursor& c = cursor->second;
@@ -143,18 +136,17 @@ void hub::detach(session_id id) {
     if (it == self->sessions_.end()) return;
     session& s = it->second;
     std::vector<std::string> room_ids;
-    for (auto& [room_id, cursor] : s.rooms) room_ids.push_back(room_id);
+    for (auto& [room_id, cursor] : s.rooms) room_ids.emplace_back(room_id);
     for (auto& room_id : room_ids) self->leave_room(id, s, room_id);
+    // Before the user's entry goes: s.user_id is a view of its key.
     auto user = self->users_.find(s.user_id);
-    bool last_session = false;
     if (user != self->users_.end()) {
       user->second.sessions.erase(id);
       if (user->second.sessions.empty()) {
+        self->publish_presence(s.user_id, room_ids, false);
         self->users_.erase(user);
-        last_session = true;
       }
     }
-    if (last_session) self->publish_presence(s.user_id, room_ids, false);
     self->sessions_.erase(it);
   });
 }
@@ -176,39 +168,43 @@ void hub::sync(session_id id, seq_map known) {
   });
 }
 
-void hub::join_room(session_id id, session& s, const std::string& room_id, std::int64_t last_seq) {
-  auto [it, inserted] = s.rooms.try_emplace(room_id);
-  room_cursor& cursor = it->second;
-  const std::size_t slot = cursor.slot;
-  cursor = room_cursor{};
-  cursor.last = last_seq;
-  if (!inserted) {  // already in the room's index: a fresh cursor, same place
-    cursor.slot = slot;
+void hub::join_room(session_id id, session& s, std::string_view room_id, std::int64_t last_seq) {
+  if (auto it = s.rooms.find(room_id); it != s.rooms.end()) {
+    // Already in the room's index: a fresh cursor, same place.
+    const std::size_t slot = it->second.slot;
+    it->second = room_cursor{};
+    it->second.last = last_seq;
+    it->second.slot = slot;
     return;
   }
-  auto& room = rooms_[room_id];
-  if (!room.subscription) room.subscription = subscribe(room_channel(room_id));
+  // The room's entry first: the session's key is a view of the entry's.
+  auto entry = rooms_.find(room_id);
+  if (entry == rooms_.end()) entry = rooms_.try_emplace(std::string(room_id)).first;
+  auto& [room_key, room] = *entry;
+  if (!room.subscription) room.subscription = subscribe(room_channel(room_key));
+  room_cursor& cursor = s.rooms.try_emplace(room_key).first->second;
+  cursor.last = last_seq;
   cursor.slot = room.members.size();
   room.members.push_back(member{id, &s, &cursor});
 }
 
-void hub::leave_room(session_id id, session& s, const std::string& room_id) {
+void hub::leave_room(session_id id, session& s, std::string_view room_id) {
   (void)id;
   auto cursor = s.rooms.find(room_id);
   if (cursor == s.rooms.end()) return;
   auto room = rooms_.find(room_id);
-  if (room != rooms_.end()) {
-    // Swap-and-pop: the last member takes this one's slot.
-    auto& members = room->second.members;
-    const std::size_t slot = cursor->second.slot;
-    if (slot != members.size() - 1) {
-      members[slot] = members.back();
-      members[slot].cursor->slot = slot;
-    }
-    members.pop_back();
-    if (members.empty()) rooms_.erase(room);  // drops the bus subscription
-  }
+  const std::size_t slot = cursor->second.slot;
+  // The session's entry goes first: its key is a view of the room entry's, which may go below.
   s.rooms.erase(cursor);
+  if (room == rooms_.end()) return;
+  // Swap-and-pop: the last member takes this one's slot.
+  auto& members = room->second.members;
+  if (slot != members.size() - 1) {
+    members[slot] = members.back();
+    members[slot].cursor->slot = slot;
+  }
+  members.pop_back();
+  if (members.empty()) rooms_.erase(room);  // drops the bus subscription
 }
 
 namespace {
@@ -232,7 +228,7 @@ void hub::on_bus(const std::string& payload) {
   }
   const std::string room_id(e->room_id);
   if (e->event == "logout") {  // a user channel: one of this user's login sessions ended
-    auto user = users_.find(std::string(e->user_id));
+    auto user = users_.find(e->user_id);
     if (user == users_.end()) return;
     for (session_id id : user->second.sessions) sessions_.at(id).client->end_session(e->action);
     return;
@@ -242,12 +238,14 @@ void hub::on_bus(const std::string& payload) {
   const wire packet = encoder_(e->event, e->data);  // once, for every recipient
 
   if (e->event == "room") {  // a user channel: this user was added to a room
-    auto user = users_.find(std::string(e->user_id));
+    auto user = users_.find(e->user_id);
     if (user == users_.end()) return;
     for (session_id id : user->second.sessions) {
       session& s = sessions_.at(id);
       if (!s.rooms.contains(room_id)) join_room(id, s, room_id, e->seq);
-      if (s.attaching) s.joined_live.insert(room_id);  // only attach's second read needs to know
+      // Only attach's second read needs to know.
+      if (s.attaching && std::find(s.joined_live.begin(), s.joined_live.end(), room_id) == s.joined_live.end())
+        s.joined_live.push_back(room_id);
       s.client->deliver(packet);
     }
     // New co-members: tell the newcomer which of them are online (the rest learn of the newcomer through the
@@ -298,7 +296,7 @@ void hub::on_bus(const std::string& payload) {
     }
     s.client->deliver(packet);
   }
-  if (k == kind::member && e->action == "join" && users_.contains(std::string(e->user_id))) {
+  if (k == kind::member && e->action == "join" && users_.contains(e->user_id)) {
     // The newcomer is online here: the members already in the room learn it now, not at their next connect
     // (those still waiting for their snapshot learn it there).
     const std::vector<std::string_view> newcomer{e->user_id};
@@ -311,7 +309,7 @@ void hub::on_bus(const std::string& payload) {
   }
   if (k == kind::member && e->action == "leave") {
     // Delivered to everyone in the room above, the leaver included; from now on the leaver gets nothing.
-    auto user = users_.find(std::string(e->user_id));
+    auto user = users_.find(e->user_id);
     if (user != users_.end())
       for (session_id id : user->second.sessions) leave_room(id, sessions_.at(id), room_id);
   }
@@ -334,7 +332,7 @@ void hub::deliver_message(session_id id, session& s, room_cursor& cursor, const 
 
 void hub::start_catch_up(session_id id, const std::string& room_id, std::int64_t seen) {
   auto& s = sessions_.at(id);
-  auto& cursor = s.rooms.at(room_id);
+  auto& cursor = s.rooms.find(room_id)->second;
   cursor.catching_up = true;
   cursor.highest_seen = std::max(cursor.highest_seen, seen);
   ++s.catch_ups_running;
@@ -421,7 +419,7 @@ void hub::maybe_synced(session& s) {
   s.client->deliver(encoder_("synced", json::serialize(json::object{{"lastSeqs", std::move(seqs)}})));
 }
 
-void hub::publish_presence(const std::string& user_id, const std::vector<std::string>& room_ids, bool online) {
+void hub::publish_presence(std::string_view user_id, const std::vector<std::string>& room_ids, bool online) {
   json::object data{{"userId", user_id}, {"online", online}};
   const std::string event_id = new_event_id();  // one id for all copies: each client gets one
   for (const auto& room_id : room_ids)
@@ -481,14 +479,14 @@ std::vector<std::string_view> hub::online_co_members(const session& s, const std
   // The room indexes hold exactly the users attached here, in every room they are members of.
   std::unordered_set<std::string_view> seen;
   std::vector<std::string_view> out;
-  auto add_room = [&](const std::string& room_id) {
+  auto add_room = [&](std::string_view room_id) {
     auto room = rooms_.find(room_id);
     if (room == rooms_.end()) return;
     const presence_changes* pending = nullptr;
     if (without_pending)
       if (auto p = pending_presence_.find(room_id); p != pending_presence_.end()) pending = &p->second;
     for (const member& m : room->second.members) {
-      const std::string& user = m.s->user_id;
+      const std::string_view user = m.s->user_id;
       if (user == s.user_id || (pending && pending->users.contains(user))) continue;
       if (seen.insert(user).second) out.push_back(user);
     }

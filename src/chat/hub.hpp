@@ -39,6 +39,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -61,7 +62,7 @@ class subscriber {
 
 class hub : public std::enable_shared_from_this<hub> {
  public:
-  using session_id = std::uint64_t;
+  using session_id = std::uint64_t;  // from 1, never reused
   using seq_map = std::map<std::string, std::int64_t>;  // room id -> last seq the client has
 
   // How long presence changes are gathered before they go out in one batch per room (see above).
@@ -94,16 +95,25 @@ class hub : public std::enable_shared_from_this<hub> {
     std::map<std::string, bool, std::less<>> users;
     wire encoded;  // the batch as a packet, encoded at most once per window
   };
+  // Heterogeneous lookup by std::string_view in the indexes keyed by std::string (no temporary string).
+  struct string_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view key) const noexcept { return std::hash<std::string_view>{}(key); }
+  };
+  // Kept small: there is one per connected client, most of them idle. Ids are views of the keys of users_ and
+  // rooms_ (whose nodes never move and outlive the session's use of them, see leave_room and detach) rather
+  // than copies per client.
   struct session {
     std::shared_ptr<subscriber> client;
-    std::string user_id;
-    std::unordered_map<std::string, room_cursor> rooms;
-    bool attaching = true;                        // until attach's second read of the user's rooms
-    std::unordered_set<std::string> joined_live;  // rooms joined through a "room" event while attaching
+    std::string_view user_id;  // the key of this session's users_ entry
+    // Room id (the key of its rooms_ entry) -> cursor. A node container: member::cursor points into it.
+    std::map<std::string_view, room_cursor, std::less<>> rooms;
+    std::vector<std::string> joined_live;  // rooms joined through a "room" event while attaching (rare, few)
+    bool attaching = true;                 // until attach's second read of the user's rooms
     bool sync_requested = false;
-    int catch_ups_running = 0;
     // Presence: no batch reaches the client before its snapshot, sent at the first window after attaching.
     bool presence_snapshot_due = true;
+    int catch_ups_running = 0;
     std::uint64_t presence_round = 0;               // the last window that found it in a changed room
     std::vector<presence_changes*> presence_rooms;  // that window's changed rooms it is in (capacity reused)
   };
@@ -128,12 +138,12 @@ class hub : public std::enable_shared_from_this<hub> {
   void on_bus(const std::string& payload);
   void deliver_message(session_id id, session& s, room_cursor& cursor, const std::string& room_id,
                        std::int64_t seq, const wire& packet);
-  void join_room(session_id id, session& s, const std::string& room_id, std::int64_t last_seq);
-  void leave_room(session_id id, session& s, const std::string& room_id);
+  void join_room(session_id id, session& s, std::string_view room_id, std::int64_t last_seq);
+  void leave_room(session_id id, session& s, std::string_view room_id);
   void start_catch_up(session_id id, const std::string& room_id, std::int64_t seen);
   boost::asio::awaitable<void> catch_up(session_id id, std::string room_id);
   void maybe_synced(session& s);
-  void publish_presence(const std::string& user_id, const std::vector<std::string>& room_ids, bool online);
+  void publish_presence(std::string_view user_id, const std::vector<std::string>& room_ids, bool online);
   // A presence change from the bus: gathered for the window's batch of its room.
   void on_presence(const std::string& room_id, const event_view& e);
   // Arms the window's timer unless it is armed: the batch goes out one window after the previous one.
@@ -160,11 +170,11 @@ class hub : public std::enable_shared_from_this<hub> {
   // All below: only on strand_.
   session_id next_id_ = 1;
   std::unordered_map<session_id, session> sessions_;
-  std::unordered_map<std::string, room_entry> rooms_;  // room id -> local sessions in it
-  std::unordered_map<std::string, user_entry> users_;  // user id -> local sessions of that user
+  std::unordered_map<std::string, room_entry, string_hash, std::equal_to<>> rooms_;  // room id -> its local sessions
+  std::unordered_map<std::string, user_entry, string_hash, std::equal_to<>> users_;  // user id -> its local sessions
   // Presence (see the top): the window's changes per room, clients waiting for their snapshot, the timer.
   const std::chrono::milliseconds presence_window_;
-  std::unordered_map<std::string, presence_changes> pending_presence_;
+  std::unordered_map<std::string, presence_changes, string_hash, std::equal_to<>> pending_presence_;
   std::vector<session_id> snapshot_due_;
   boost::asio::steady_timer presence_timer_;
   bool presence_timer_armed_ = false;

@@ -10,7 +10,8 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/json/serialize.hpp>
 
-#include <mutex>
+#include <atomic>
+#include <limits>
 
 namespace suda::net::realtime_chat {
 namespace asio = boost::asio;
@@ -22,22 +23,16 @@ namespace {
 
 constexpr std::size_t max_sync_rooms = 10000;  // bounds the work one sync request can ask for
 
-// What the gateway keeps per socket: the user, and the hub registration (which may complete after the socket
-// is already gone: then it is undone at once).
-struct client_state {
-  std::string user_id;
-  std::string token_hash;  // of the login session the socket was opened with
-  std::mutex mutex;  // guards hub_id and gone
-  std::optional<chat::hub::session_id> hub_id;
-  bool gone = false;
-};
-
-// Delivers the hub's packets to one socket. Called on the hub's strand for every recipient of a broadcast:
-// the socket queues the shared bytes on its connection right there (one reference count increment, no post).
-class socket_subscriber final : public chat::subscriber {
+// What the gateway keeps per socket (in socket::data), and the socket as the hub sees it: one object, so an idle
+// socket costs one allocation here. The hub registration may complete after the socket is already gone: then it
+// is undone at once.
+class client_state final : public chat::subscriber {
  public:
-  socket_subscriber(std::weak_ptr<sio::socket> socket, std::string token_hash)
-      : socket_(std::move(socket)), token_hash_(std::move(token_hash)) {}
+  client_state(std::weak_ptr<sio::socket> socket, std::string user_id, std::string token_hash)
+      : user_id(std::move(user_id)), socket_(std::move(socket)), token_hash_(std::move(token_hash)) {}
+
+  // Called on the hub's strand for every recipient of a broadcast: the socket queues the shared bytes on its
+  // connection right there (one reference count increment, no post).
   void deliver(const chat::wire& packet) override {
     if (auto s = socket_.lock()) s->send_encoded(eio::frame{packet, false});
   }
@@ -47,10 +42,23 @@ class socket_subscriber final : public chat::subscriber {
     if (auto s = socket_.lock()) s->disconnect();
   }
 
+  // The hub registration, set once by whichever comes first: the attach completing (the hub's session id) or
+  // the socket ending (gone). Whoever finds the other's value does the detach. An atomic, not a mutex and two
+  // fields: there is one per idle socket. The hub numbers sessions from 1 and never reaches `gone`.
+  static constexpr chat::hub::session_id attaching = 0;
+  static constexpr chat::hub::session_id gone = std::numeric_limits<chat::hub::session_id>::max();
+  std::atomic<chat::hub::session_id> hub_id{attaching};
+
+  const std::string user_id;
+
  private:
-  std::weak_ptr<sio::socket> socket_;
-  std::string token_hash_;
+  const std::weak_ptr<sio::socket> socket_;
+  const std::string token_hash_;  // of the login session the socket was opened with
 };
+
+std::shared_ptr<client_state> state_of(const sio::socket& socket) {
+  return std::any_cast<std::shared_ptr<client_state>>(socket.data);
+}
 
 json::object error_json(const core::error& e) {
   return json::object{{"error", json::object{{"code", e.code}, {"message", e.message}}}};
@@ -127,9 +135,14 @@ chat::wire chat_gateway::encode(std::string_view event, std::string_view data_js
 }
 
 sio::namespace_options chat_gateway::main_namespace() {
+  // The namespace's handlers, not the socket's: the same for every socket, so an idle socket pays for none.
   sio::namespace_options options;
   options.authorize = [this](sio::socket& socket) { return authorize(socket); };
   options.on_connection = [this](std::shared_ptr<sio::socket> socket) { on_connection(std::move(socket)); };
+  options.on_event = [this](sio::socket& socket, std::string_view event, sio::arguments args, sio::ack_sender ack) {
+    on_event(socket, event, std::move(args), std::move(ack));
+  };
+  options.on_disconnect = [this](sio::socket& socket, std::string_view) { on_disconnect(socket); };
   return options;
 }
 
@@ -145,16 +158,12 @@ asio::awaitable<std::optional<std::string>> chat_gateway::authorize(sio::socket&
   if (!token || token->empty()) co_return refused;
   auto user = co_await chat_.authenticate(*token);
   if (!user) co_return refused;
-  auto state = std::make_shared<client_state>();
-  state->user_id = *user;
-  state->token_hash = core::hash_token(*token);
-  socket.data = state;
+  socket.data = std::make_shared<client_state>(socket.weak_from_this(), std::move(*user), core::hash_token(*token));
   co_return std::nullopt;
 }
 
 void chat_gateway::on_connection(std::shared_ptr<sio::socket> socket) {
-  auto state = std::any_cast<std::shared_ptr<client_state>>(socket->data);
-  const std::string user_id = state->user_id;
+  auto state = state_of(*socket);
   std::optional<chat::hub::seq_map> known;
   if (auto* auth = socket->auth().if_object(); auth && auth->contains("lastSeqs")) {
     auto seqs = seq_map_of(auth->if_contains("lastSeqs"));
@@ -162,30 +171,32 @@ void chat_gateway::on_connection(std::shared_ptr<sio::socket> socket) {
   }
 
   // Into the hub: every room of the user. The registration completes asynchronously; if the socket is gone by
-  // then, it is undone at once.
-  auto subscriber = std::make_shared<socket_subscriber>(socket, state->token_hash);
+  // then, it is undone at once (on_disconnect).
   auto hub = hub_;
-  asio::co_spawn(executor_, hub_->attach(subscriber, user_id, std::move(known)),
-                 [state, hub](std::exception_ptr failure, chat::hub::session_id id) {
-                   if (failure) {
-                     core::log::error("realtime", "could not attach a client to the hub");
-                     return;
-                   }
-                   std::lock_guard lock(state->mutex);
-                   if (state->gone) return hub->detach(id);
-                   state->hub_id = id;
-                 });
-  socket->on_disconnect([state, hub](std::string_view) {
-    std::lock_guard lock(state->mutex);
-    state->gone = true;
-    if (state->hub_id) hub->detach(*state->hub_id);
+  auto attaching = hub_->attach(state, state->user_id, std::move(known));  // named: see docs/coroutines.md
+  asio::co_spawn(executor_, std::move(attaching), [state, hub](std::exception_ptr failure, chat::hub::session_id id) {
+    if (failure) {
+      core::log::error("realtime", "could not attach a client to the hub");
+      return;
+    }
+    auto expected = client_state::attaching;
+    if (!state->hub_id.compare_exchange_strong(expected, id)) hub->detach(id);  // gone meanwhile
   });
+}
 
+void chat_gateway::on_disconnect(sio::socket& socket) {
+  auto state = state_of(socket);
+  const auto id = state->hub_id.exchange(client_state::gone);
+  if (id != client_state::attaching && id != client_state::gone) hub_->detach(id);
+}
+
+void chat_gateway::on_event(sio::socket& socket, std::string_view event, sio::arguments args, sio::ack_sender ack) {
+  auto state = state_of(socket);
   auto& chat = chat_;
-  auto executor = executor_;
+  const std::string& user_id = state->user_id;
 
-  socket->on("message", [&chat, executor, user_id](sio::arguments args, sio::ack_sender ack) {
-    spawn_event(executor, ack, [&chat, user_id, args = std::move(args)]() -> asio::awaitable<json::value> {
+  if (event == "message") {
+    spawn_event(executor_, ack, [&chat, user_id, args = std::move(args)]() -> asio::awaitable<json::value> {
       auto payload = payload_of(args).value();
       auto room_id = string_field(payload, "roomId").value();
       auto body = string_field(payload, "message").value();
@@ -195,10 +206,8 @@ void chat_gateway::on_connection(std::shared_ptr<sio::socket> socket) {
       auto posted = (co_await chat.post(user_id, room_id, body, client_msg_id)).value();
       co_return chat::message_json(posted.message);
     });
-  });
-
-  socket->on("history", [&chat, executor, user_id](sio::arguments args, sio::ack_sender ack) {
-    spawn_event(executor, ack, [&chat, user_id, args = std::move(args)]() -> asio::awaitable<json::value> {
+  } else if (event == "history") {
+    spawn_event(executor_, ack, [&chat, user_id, args = std::move(args)]() -> asio::awaitable<json::value> {
       auto payload = payload_of(args).value();
       auto room_id = string_field(payload, "roomId").value();
       auto before = optional_int(payload, "before").value();
@@ -209,10 +218,8 @@ void chat_gateway::on_connection(std::shared_ptr<sio::socket> socket) {
       for (const auto& m : page.messages) messages.push_back(chat::message_json(m));
       co_return json::object{{"messages", std::move(messages)}, {"hasMore", page.has_more}};
     });
-  });
-
-  socket->on("read", [&chat, executor, user_id](sio::arguments args, sio::ack_sender ack) {
-    spawn_event(executor, ack, [&chat, user_id, args = std::move(args)]() -> asio::awaitable<json::value> {
+  } else if (event == "read") {
+    spawn_event(executor_, ack, [&chat, user_id, args = std::move(args)]() -> asio::awaitable<json::value> {
       auto payload = payload_of(args).value();
       auto room_id = string_field(payload, "roomId").value();
       auto seq = optional_int(payload, "seq").value();
@@ -220,32 +227,25 @@ void chat_gateway::on_connection(std::shared_ptr<sio::socket> socket) {
       auto stored = (co_await chat.mark_read(user_id, room_id, *seq)).value();
       co_return json::object{{"roomId", room_id}, {"lastReadSeq", stored}};
     });
-  });
-
-  socket->on("typing", [&chat, executor, user_id](sio::arguments args, sio::ack_sender ack) {
-    spawn_event(executor, ack, [&chat, user_id, args = std::move(args)]() -> asio::awaitable<json::value> {
+  } else if (event == "typing") {
+    spawn_event(executor_, ack, [&chat, user_id, args = std::move(args)]() -> asio::awaitable<json::value> {
       auto payload = payload_of(args).value();
       auto room_id = string_field(payload, "roomId").value();
       (co_await chat.typing(user_id, room_id)).value();
       co_return json::object{{"ok", true}};
     });
-  });
-
-  socket->on("sync", [state, hub](sio::arguments args, sio::ack_sender ack) {
+  } else if (event == "sync") {
     auto payload = payload_of(args);
     if (!payload) return reply(ack, error_json(payload.error()));
     auto seqs = seq_map_of(payload->if_contains("lastSeqs"));
     if (!seqs) return reply(ack, error_json(seqs.error()));
-    {
-      std::lock_guard lock(state->mutex);
-      if (state->hub_id) hub->sync(*state->hub_id, std::move(*seqs));
-    }
+    // Not attached yet: the attach brings the client up to date anyway. Detached: the hub ignores the id.
+    const auto id = state->hub_id.load();
+    if (id != client_state::attaching && id != client_state::gone) hub_->sync(id, std::move(*seqs));
     reply(ack, json::object{{"ok", true}});
-  });
-
-  socket->on_any([](std::string_view event, sio::arguments, sio::ack_sender ack) {
+  } else {
     reply(ack, error_json(core::bad_request("unknown_event", "Unknown event '" + std::string(event) + "'")));
-  });
+  }
 }
 
 }  // namespace suda::net::realtime_chat

@@ -9,6 +9,9 @@
 #include <boost/asio/any_io_executor.hpp>
 
 #include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
 
 namespace suda::net::realtime_chat {
 
@@ -25,6 +28,10 @@ class chat_gateway {
  private:
   boost::asio::awaitable<std::optional<std::string>> authorize(suda::realtime::socketio::socket& socket);
   void on_connection(std::shared_ptr<suda::realtime::socketio::socket> socket);
+  // A client event, for every socket of the namespace (see main_namespace).
+  void on_event(suda::realtime::socketio::socket& socket, std::string_view event,
+                suda::realtime::socketio::arguments args, suda::realtime::socketio::ack_sender ack);
+  void on_disconnect(suda::realtime::socketio::socket& socket);
 
   boost::asio::any_io_executor executor_;
   chat::service& chat_;

@@ -107,7 +107,7 @@ core::result<std::optional<packet>> binary_reconstructor::add_packet(packet p) {
   if (p.attachment_count == 0) return std::optional<packet>(std::move(p));
 
   p.attachments.reserve(p.attachment_count);
-  pending_ = std::move(p);
+  pending_ = std::make_unique<packet>(std::move(p));
   pending_bytes_ = 0;
   return std::optional<packet>();
 }
@@ -125,7 +125,7 @@ core::result<std::optional<packet>> binary_reconstructor::add_binary(std::string
   pending_->attachments.emplace_back(bytes);
   if (pending_->attachments.size() < pending_->attachment_count) return std::optional<packet>();
 
-  std::optional<packet> done = std::move(pending_);
+  std::optional<packet> done(std::move(*pending_));
   reset();
   return done;
 }

@@ -12,6 +12,7 @@
 #include <boost/json/value.hpp>
 
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -56,7 +57,7 @@ class binary_reconstructor {
   // Takes one binary frame. Error unexpected_binary when no attachment is awaited.
   core::result<std::optional<packet>> add_binary(std::string_view bytes);
 
-  bool awaiting_attachments() const noexcept { return pending_.has_value(); }
+  bool awaiting_attachments() const noexcept { return pending_ != nullptr; }
   std::size_t attachments_missing() const noexcept {
     return pending_ ? pending_->attachment_count - pending_->attachments.size() : 0;
   }
@@ -64,7 +65,8 @@ class binary_reconstructor {
 
  private:
   reconstructor_limits limits_;
-  std::optional<packet> pending_;  // the BINARY_* packet whose attachments are arriving
+  // The BINARY_* packet whose attachments are arriving; on the heap only then (one reconstructor per connection).
+  std::unique_ptr<packet> pending_;
   std::size_t pending_bytes_ = 0;  // sum of pending_->attachments sizes, checked against the cap
 };
 

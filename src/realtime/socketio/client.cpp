@@ -10,6 +10,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/json/object.hpp>
 
+#include <algorithm>
 #include <exception>
 #include <utility>
 
@@ -46,8 +47,7 @@ client::client(std::shared_ptr<const server_context> context, const std::shared_
       info_(std::make_shared<const engineio::connection_info>(connection->info())),
       executor_(connection->get_executor()),
       limits_(limits_of(context_->options)),
-      reconstructor_(limits_),
-      connect_timer_(executor_) {}
+      reconstructor_(limits_) {}
 
 void client::start() {
   auto connection = connection_.lock();
@@ -63,8 +63,9 @@ void client::start() {
   // The timer is strand state: arm it there (at once when this callback already runs on the strand).
   asio::dispatch(executor_, [self] {
     if (self->closed_ || !self->sockets_.empty()) return;
-    self->connect_timer_.expires_after(self->context_->options.connect_timeout);
-    self->connect_timer_.async_wait([self](const boost::system::error_code& ec) {
+    self->connect_timer_ = std::make_unique<asio::steady_timer>(self->executor_);
+    self->connect_timer_->expires_after(self->context_->options.connect_timeout);
+    self->connect_timer_->async_wait([self](const boost::system::error_code& ec) {
       if (!ec) self->on_connect_timeout();
     });
   });
@@ -104,7 +105,7 @@ void client::on_close(std::string_view reason) {
   if (closed_) return;  // closed on our side: every socket has already ended
   closed_ = true;
   core::log::debug(log_component, sid_, ": closed (", reason, ")");
-  connect_timer_.cancel();
+  connect_timer_.reset();  // cancels its wait
   reconstructor_.reset();
   end_all(reason);
 }
@@ -142,24 +143,24 @@ void client::on_packet(packet p, std::size_t wire_bytes) {
 }
 
 void client::route(packet p) {
-  auto it = sockets_.find(p.nsp);
+  auto it = find_socket(p.nsp);
   if (it == sockets_.end()) {
     core::log::debug(log_component, sid_, ": ", to_string(p.type), " for ", p.nsp, ", not joined; closing");
     return close(reason_forced);
   }
   if (p.type == packet_type::disconnect) {
-    auto socket = std::move(it->second);
+    auto socket = std::move(*it);
     sockets_.erase(it);
     socket->end(reason_client_disconnect);
     return;
   }
   // Held by a local reference: a handler may disconnect the socket (erasing it from sockets_) while it runs.
-  auto socket = it->second;
+  auto socket = *it;
   socket->deliver(std::move(p));
 }
 
 void client::on_connect(packet p) {
-  if (sockets_.contains(p.nsp) || connecting_.contains(p.nsp)) {
+  if (find_socket(p.nsp) != sockets_.end() || connecting_.contains(p.nsp)) {
     // A repeated CONNECT: the official client sends one more when a namespace socket's connect() is called
     // while the first is in flight. The reference server joins namespaces a tick later, so it answers both;
     // here the first answer serves, and the connection (with its other namespaces) stays up.
@@ -178,6 +179,7 @@ void client::on_connect(packet p) {
   init.connection = connection_;
   init.executor = executor_;
   init.owner = weak_from_this();
+  init.space = &space;
   auto socket = std::make_shared<socket_impl>(std::move(init));
 
   if (!space.authorize) return accept(std::move(socket), space, {});
@@ -230,8 +232,8 @@ void client::finish_connect(const std::shared_ptr<socket_impl>& socket, std::opt
 }
 
 void client::accept(std::shared_ptr<socket_impl> socket, const namespace_options& space, std::vector<packet> queued) {
-  connect_timer_.cancel();
-  sockets_.emplace(socket->nsp(), socket);
+  connect_timer_.reset();  // cancels its wait
+  sockets_.push_back(socket);
 
   // The answer is queued before the socket opens: sends from other threads go straight to the connection
   // (no strand hop), so one let through earlier could reach the client before its CONNECT answer.
@@ -246,6 +248,7 @@ void client::accept(std::shared_ptr<socket_impl> socket, const namespace_options
   if (space.on_connection) {
     guarded(socket->id(), "the connection handler of ", socket->nsp(), [&] { space.on_connection(socket); });
   }
+  socket->drop_auth();
   // The packets that waited for the CONNECT, in their order. Each may close the connection or end the socket.
   for (auto& p : queued) {
     if (closed_) return;
@@ -276,15 +279,15 @@ void client::refuse(std::string_view nsp, std::string_view message) {
 }
 
 void client::forget(const socket_impl& socket) {
-  auto it = sockets_.find(socket.nsp());
-  if (it != sockets_.end() && it->second.get() == &socket) sockets_.erase(it);
+  auto it = find_socket(socket.nsp());
+  if (it != sockets_.end() && it->get() == &socket) sockets_.erase(it);
 }
 
 void client::close(std::string_view reason) {
   if (closed_) return;
   // Set first: the Engine.IO socket may report on_close from within close().
   closed_ = true;
-  connect_timer_.cancel();
+  connect_timer_.reset();  // cancels its wait
   reconstructor_.reset();
   if (auto connection = connection_.lock()) connection->close(reason);
   end_all(reason);
@@ -296,8 +299,12 @@ void client::end_all(std::string_view reason) {
   sockets_.clear();
   auto waiting = std::move(connecting_);
   connecting_.clear();
-  for (auto& [nsp, socket] : sockets) socket->end(reason);
+  for (auto& socket : sockets) socket->end(reason);
   for (auto& [nsp, entry] : waiting) entry.socket->end(reason);
+}
+
+std::vector<std::shared_ptr<socket_impl>>::iterator client::find_socket(std::string_view nsp) {
+  return std::find_if(sockets_.begin(), sockets_.end(), [nsp](const auto& s) { return s->nsp() == nsp; });
 }
 
 }  // namespace suda::realtime::socketio

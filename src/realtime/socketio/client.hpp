@@ -79,6 +79,7 @@ class client : public std::enable_shared_from_this<client> {
   // Closes the connection on our side and ends every socket at once with `reason`: no handler runs after.
   void close(std::string_view reason);
   void end_all(std::string_view reason);
+  std::vector<std::shared_ptr<socket_impl>>::iterator find_socket(std::string_view nsp);
 
   const std::shared_ptr<const server_context> context_;
   const std::weak_ptr<engineio::socket> connection_;
@@ -89,9 +90,12 @@ class client : public std::enable_shared_from_this<client> {
 
   binary_reconstructor reconstructor_;
   std::size_t incoming_bytes_ = 0;  // wire size of the packet being reconstructed
-  boost::asio::steady_timer connect_timer_;
-  std::map<std::string, std::shared_ptr<socket_impl>, std::less<>> sockets_;  // joined namespaces
-  std::map<std::string, connecting, std::less<>> connecting_;               // being authorized
+  // Only until the first namespace is joined (then freed: an idle connection does not carry it).
+  std::unique_ptr<boost::asio::steady_timer> connect_timer_;
+  // Joined namespaces, one socket each; a connection joins one or a few, so a vector searched by nsp() beats a
+  // map node per socket.
+  std::vector<std::shared_ptr<socket_impl>> sockets_;
+  std::map<std::string, connecting, std::less<>> connecting_;  // being authorized
   bool closed_ = false;  // no input is read and no socket created once set
 };
 

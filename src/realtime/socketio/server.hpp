@@ -42,7 +42,10 @@ class socket : public std::enable_shared_from_this<socket> {
   virtual ~socket() = default;
   virtual const std::string& id() const noexcept = 0;       // the Socket.IO socket id (not the Engine.IO sid)
   virtual const std::string& nsp() const noexcept = 0;
-  virtual const boost::json::value& auth() const noexcept = 0;  // the CONNECT payload ({} when none)
+  // The CONNECT payload ({} when none), for the authorizer and the connection handler. It is not kept after
+  // the connection handler returns ({} from then on): most sockets sit idle for hours, and a token and the
+  // client's seqs per socket add up. Keep what is needed in `data`.
+  virtual const boost::json::value& auth() const noexcept = 0;
   virtual const engineio::connection_info& info() const noexcept = 0;
 
   // Emits an event to this client. Thread-safe, never blocks; false when the socket is gone.
@@ -53,7 +56,8 @@ class socket : public std::enable_shared_from_this<socket> {
   virtual bool send_encoded(engineio::frame packet) = 0;
 
   // Handlers for client events; set them in the namespace's connection handler. `on_any` gets events
-  // with no specific handler.
+  // with no specific handler. Each costs the socket a few allocations: for handlers that are the same for
+  // every socket, prefer the namespace's on_event / on_disconnect (namespace_options).
   using event_handler = std::function<void(arguments args, ack_sender ack)>;
   virtual void on(std::string event, event_handler handler) = 0;
   virtual void on_any(std::function<void(std::string_view event, arguments args, ack_sender ack)> handler) = 0;
@@ -75,6 +79,12 @@ using connection_handler = std::function<void(std::shared_ptr<socket>)>;
 struct namespace_options {
   authorizer authorize;             // may be empty: accept all
   connection_handler on_connection; // after a successful CONNECT: set handlers, join rooms, emit
+  // Shared by every socket of the namespace, so they cost a socket nothing (the socket's own state belongs in
+  // socket::data). on_event gets the events that none of the socket's handlers (on, on_any) took; on_disconnect
+  // runs once when a connected socket leaves, after the socket's own on_disconnect, with the same reason.
+  // Both run on the socket's strand, like the socket's handlers; either may be empty.
+  std::function<void(socket& s, std::string_view event, arguments args, ack_sender ack)> on_event;
+  std::function<void(socket& s, std::string_view reason)> on_disconnect;
 };
 
 struct server_options {

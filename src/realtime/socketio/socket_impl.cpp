@@ -26,7 +26,8 @@ socket_impl::socket_impl(init from)
       info_(std::move(from.info)),
       connection_(std::move(from.connection)),
       executor_(std::move(from.executor)),
-      owner_(std::move(from.owner)) {}
+      owner_(std::move(from.owner)),
+      space_(from.space) {}
 
 std::shared_ptr<socket_impl> socket_impl::self() {
   return std::static_pointer_cast<socket_impl>(shared_from_this());
@@ -122,20 +123,27 @@ void socket_impl::disconnect() {
 
 // ---- Handlers, on the strand ----
 
+socket_impl::own_handlers& socket_impl::handlers() {
+  if (!handlers_) handlers_ = std::make_unique<own_handlers>();
+  return *handlers_;
+}
+
 void socket_impl::on(std::string event, event_handler handler) {
   if (!handler) {
-    handlers_.erase(event);
+    if (handlers_) handlers_->events.erase(event);
     return;
   }
-  handlers_.insert_or_assign(std::move(event), std::make_shared<const event_handler>(std::move(handler)));
+  handlers().events.insert_or_assign(std::move(event), std::make_shared<const event_handler>(std::move(handler)));
 }
 
 void socket_impl::on_any(std::function<void(std::string_view event, arguments args, ack_sender ack)> handler) {
-  any_handler_ = handler ? std::make_shared<const any_handler>(std::move(handler)) : nullptr;
+  if (!handler && !handlers_) return;
+  handlers().any = handler ? std::make_shared<const any_handler>(std::move(handler)) : nullptr;
 }
 
 void socket_impl::on_disconnect(std::function<void(std::string_view reason)> handler) {
-  on_disconnect_ = std::move(handler);
+  if (!handler && !handlers_) return;
+  handlers().disconnect = std::move(handler);
 }
 
 // ---- From the client, on the strand ----
@@ -148,6 +156,8 @@ void socket_impl::set_connected() {
 }
 
 bool socket_impl::connected() const noexcept { return state_.load(std::memory_order_acquire) == state::connected; }
+
+void socket_impl::drop_auth() noexcept { auth_ = boost::json::object(); }
 
 void socket_impl::deliver(packet p) {
   if (!connected()) return;
@@ -166,11 +176,23 @@ void socket_impl::deliver(packet p) {
   ack_sender ack = p.id ? make_ack(*p.id) : ack_sender{};
 
   // A copy of the shared_ptr keeps the handler alive even if it replaces itself or ends the socket.
-  if (auto it = handlers_.find(name); it != handlers_.end()) {
-    auto handler = it->second;
+  std::shared_ptr<const event_handler> handler;
+  std::shared_ptr<const any_handler> any;
+  if (handlers_) {
+    if (auto it = handlers_->events.find(name); it != handlers_->events.end()) {
+      handler = it->second;
+    } else {
+      any = handlers_->any;
+    }
+  }
+  if (handler) {
     guarded(id_, "the handler of event ", name, [&] { (*handler)(std::move(args), std::move(ack)); });
-  } else if (auto handler = any_handler_) {
-    guarded(id_, "the on_any handler for event ", name, [&] { (*handler)(name, std::move(args), std::move(ack)); });
+  } else if (any) {
+    guarded(id_, "the on_any handler for event ", name, [&] { (*any)(name, std::move(args), std::move(ack)); });
+  } else if (space_ && space_->on_event) {
+    // The namespace's: it lives as long as the server, and the caller holds this socket for the call.
+    guarded(id_, "the namespace's on_event handler for event ", name,
+            [&] { space_->on_event(*this, name, std::move(args), std::move(ack)); });
   } else {
     core::log::debug(log_component, "socket ", id_, ": no handler for event \"", name, "\"");
   }
@@ -183,15 +205,20 @@ void socket_impl::end(std::string_view reason) {
     std::lock_guard lock(send_mutex_);
     before = state_.exchange(state::gone, std::memory_order_acq_rel);
   }
-  auto on_disconnect = std::move(on_disconnect_);
-  on_disconnect_ = nullptr;
-  // closing: disconnect() was called; its on_disconnect runs here, once.
-  if ((before == state::connected || before == state::closing) && on_disconnect) {
-    guarded(id_, "the on_disconnect handler", "", [&] { on_disconnect(reason); });
+  std::function<void(std::string_view)> on_disconnect;
+  if (handlers_) {
+    on_disconnect = std::move(handlers_->disconnect);
+    handlers_->disconnect = nullptr;
   }
-  handlers_.clear();
-  any_handler_.reset();
-  on_disconnect_ = nullptr;  // one set by on_disconnect itself would never run
+  // closing: disconnect() was called; its on_disconnect runs here, once.
+  if (before == state::connected || before == state::closing) {
+    if (on_disconnect) guarded(id_, "the on_disconnect handler", "", [&] { on_disconnect(reason); });
+    if (space_ && space_->on_disconnect) {
+      guarded(id_, "the namespace's on_disconnect handler", "", [&] { space_->on_disconnect(*this, reason); });
+    }
+  }
+  // Dropping the handlers also drops one set by on_disconnect itself, which would never run.
+  handlers_.reset();
 }
 
 }  // namespace suda::realtime::socketio

@@ -40,6 +40,7 @@ class socket_impl final : public socket {
     std::weak_ptr<engineio::socket> connection;  // weak: the Engine.IO server owns the connection
     boost::asio::any_io_executor executor;       // the connection's strand
     std::weak_ptr<client> owner;                 // to be forgotten on disconnect()
+    const namespace_options* space = nullptr;    // its namespace's shared handlers; outlives the socket
   };
   explicit socket_impl(init from);
 
@@ -59,6 +60,8 @@ class socket_impl final : public socket {
 
   // The CONNECT was accepted (its answer is queued already): from now on emit() sends.
   void set_connected();
+  // The connection handler returned: auth() is not needed any more (see socket::auth()).
+  void drop_auth() noexcept;
   bool connected() const noexcept;
   // An EVENT / BINARY_EVENT (to its handler) or ACK / BINARY_ACK (ignored: the server asks for none).
   void deliver(packet p);
@@ -80,11 +83,12 @@ class socket_impl final : public socket {
 
   const std::string id_;
   const std::string nsp_;
-  const boost::json::value auth_;
+  boost::json::value auth_;  // strand only
   const std::shared_ptr<const engineio::connection_info> info_;
   const std::weak_ptr<engineio::socket> connection_;
   const boost::asio::any_io_executor executor_;
   const std::weak_ptr<client> owner_;
+  const namespace_options* const space_;  // may be null (no namespace handlers)
 
   // Changed only under send_mutex_ (from the strand, or from disconnect() on any thread); read without it for
   // early answers (emit, deliver), and under it wherever a frame is queued, which is what orders the
@@ -95,9 +99,14 @@ class socket_impl final : public socket {
 
   // Strand only. Handlers are held by shared_ptr so that one which replaces or drops handlers (on(),
   // disconnect()) while it runs does not destroy itself: the caller keeps a reference for the call.
-  std::map<std::string, std::shared_ptr<const event_handler>, std::less<>> handlers_;
-  std::shared_ptr<const any_handler> any_handler_;
-  std::function<void(std::string_view)> on_disconnect_;
+  // Allocated by the first on*() call: a socket served by its namespace's handlers alone has none.
+  struct own_handlers {
+    std::map<std::string, std::shared_ptr<const event_handler>, std::less<>> events;
+    std::shared_ptr<const any_handler> any;
+    std::function<void(std::string_view)> disconnect;
+  };
+  own_handlers& handlers();
+  std::unique_ptr<own_handlers> handlers_;
 };
 
 }  // namespace suda::realtime::socketio

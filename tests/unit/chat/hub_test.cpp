@@ -156,8 +156,8 @@ std::vector<std::int64_t> range(std::int64_t first, std::int64_t last) {
 // races the hub must survive) and a count of catch-up reads.
 
 struct store_hooks {
-  // Runs on a reader thread right after rooms_of_user(user) read the rooms; `call` counts that user's reads.
-  std::function<void(const std::string& user, int call)> after_rooms_of_user;
+  // Runs on a reader thread right after room_seqs_of_user(user) read the rooms; `call` counts that user's reads.
+  std::function<void(const std::string& user, int call)> after_room_seqs_of_user;
   // Runs on a reader thread right after messages_after() read a page; `call` counts all such reads.
   std::function<void(int call)> after_messages_after;
 
@@ -171,14 +171,14 @@ class hooked_connection final : public store::connection {
   hooked_connection(std::unique_ptr<store::connection> real, store_hooks& hooks)
       : real_(std::move(real)), hooks_(hooks) {}
 
-  std::vector<store::room_summary> rooms_of_user(std::string_view user_id) override {
-    auto out = real_->rooms_of_user(user_id);
+  std::vector<store::room_seq> room_seqs_of_user(std::string_view user_id) override {
+    auto out = real_->room_seqs_of_user(user_id);
     int call;
     {
       std::lock_guard lock(hooks_.mutex);
       call = ++hooks_.rooms_reads[std::string(user_id)];
     }
-    if (hooks_.after_rooms_of_user) hooks_.after_rooms_of_user(std::string(user_id), call);
+    if (hooks_.after_room_seqs_of_user) hooks_.after_room_seqs_of_user(std::string(user_id), call);
     return out;
   }
   std::vector<store::message_record> messages_after(std::string_view room_id, std::int64_t after,
@@ -243,6 +243,9 @@ class hooked_connection final : public store::connection {
   }
   bool remove_member(std::string_view room_id, std::string_view user_id) override {
     return real_->remove_member(room_id, user_id);
+  }
+  std::vector<store::room_summary> rooms_of_user(std::string_view user_id) override {
+    return real_->rooms_of_user(user_id);
   }
   std::vector<std::string> room_ids_of_user(std::string_view user_id) override {
     return real_->room_ids_of_user(user_id);
@@ -711,7 +714,7 @@ TEST_F(HubTest, TheLastLocalClientOfARoomLeavingDropsTheRoom) {
 TEST_F(HubTest, AMessageCommittedWhileAttachingIsCaughtUp) {
   // Committed and published after the first read, before the client is in r1's index: missed live,
   // so the second read must find it.
-  hooks_.after_rooms_of_user = [this](const std::string& user, int call) {
+  hooks_.after_room_seqs_of_user = [this](const std::string& user, int call) {
     if (user != alice || call != 1) return;
     auto c = db_->connect();
     for (const auto& m : store_quietly(*c, r1, bob, 1)) publish_message(m);
@@ -727,7 +730,7 @@ TEST_F(HubTest, AMessageCommittedWhileAttachingIsCaughtUp) {
 TEST_F(HubTest, AMessageCommittedDuringTheSecondReadIsDelivered) {
   // Committed after the second read took its snapshot, published before the attach resumes: the client is in
   // r1's index by then (held), so the message is remembered and fetched when the room is released.
-  hooks_.after_rooms_of_user = [this](const std::string& user, int call) {
+  hooks_.after_room_seqs_of_user = [this](const std::string& user, int call) {
     if (user != alice || call != 2) return;
     auto c = db_->connect();
     for (const auto& m : store_quietly(*c, r1, bob, 1)) publish_message(m);
@@ -743,7 +746,7 @@ TEST_F(HubTest, AMessageCommittedDuringTheSecondReadIsDelivered) {
 TEST_F(HubTest, ALateRoomEventForARoomAlreadyJoinedDoesNotStallIt) {
   // The invite committed before the first read, but its "room" event is handled only after the attach joined
   // the room: the room must still be released and deliver.
-  hooks_.after_rooms_of_user = [this](const std::string& user, int call) {
+  hooks_.after_room_seqs_of_user = [this](const std::string& user, int call) {
     if (user != alice || call != 2) return;
     auto c = db_->connect();
     auto record = *c->find_room(r1);
@@ -763,7 +766,7 @@ TEST_F(HubTest, ALeaveCommittedWhileAttachingLetsNoMessageOfTheRoomThrough) {
   attach(other, bob);  // r1 is subscribed here, so the hub sees the leave event
   // The first read still lists r1; the leave commits right after it and is handled before the client joins
   // r1's index. Then, during the second read, bob posts in r1.
-  hooks_.after_rooms_of_user = [this](const std::string& user, int call) {
+  hooks_.after_room_seqs_of_user = [this](const std::string& user, int call) {
     if (user != alice) return;
     auto c = db_->connect();
     if (call == 1) {
@@ -788,7 +791,7 @@ TEST_F(HubTest, ALeaveCommittedWhileAttachingLetsNoMessageOfTheRoomThrough) {
 TEST_F(HubTest, ALeaveCommittedWhileAttachingLetsNoOtherEventOfTheRoomThrough) {
   auto other = std::make_shared<recorder>();
   attach(other, bob);
-  hooks_.after_rooms_of_user = [this](const std::string& user, int call) {
+  hooks_.after_room_seqs_of_user = [this](const std::string& user, int call) {
     if (user != alice) return;
     if (call == 1) {
       db_->connect()->remove_member(r1, alice);
@@ -806,7 +809,7 @@ TEST_F(HubTest, ALeaveCommittedWhileAttachingLetsNoOtherEventOfTheRoomThrough) {
 
 TEST_F(HubTest, ALeaveCommittedWhileAttachingWithNoOtherLocalMemberLetsNothingThrough) {
   // As above, but no other client here has r1: the hub is not subscribed to r1 when the leave is published.
-  hooks_.after_rooms_of_user = [this](const std::string& user, int call) {
+  hooks_.after_room_seqs_of_user = [this](const std::string& user, int call) {
     if (user != alice) return;
     auto c = db_->connect();
     if (call == 1) {
@@ -827,7 +830,7 @@ TEST_F(HubTest, ALeaveCommittedWhileAttachingWithNoOtherLocalMemberLetsNothingTh
 TEST_F(HubTest, AJoinWhileAttachingIsKept) {
   // The first read does not list r3; alice is invited right after it, and the "room" event is handled
   // before the client's rooms are joined. The second read lists r3 again: it is kept, once.
-  hooks_.after_rooms_of_user = [this](const std::string& user, int call) {
+  hooks_.after_room_seqs_of_user = [this](const std::string& user, int call) {
     if (user != alice || call != 1) return;
     auto c = db_->connect();
     c->add_member(r3, alice, store::member_role::member, t0);

@@ -301,6 +301,70 @@ TEST_F(SocketioServer, EventWithoutAckReachesItsHandlerWithNoAckSender) {
   EXPECT_EQ(c->texts().size(), 1u);  // nothing but the CONNECT answer
 }
 
+TEST_F(SocketioServer, NamespaceHandlersTakeWhatNoSocketHandlerTookAndTheDisconnect) {
+  server sio({});
+  std::vector<std::string> order;  // who saw what, in order
+  std::vector<std::shared_ptr<socket>> connected;
+  namespace_options options;
+  options.on_connection = [&](std::shared_ptr<socket> s) {
+    connected.push_back(s);
+    s->on("own", [&](arguments args, ack_sender) { order.push_back(describe("socket", args)); });
+    s->on_disconnect([&](std::string_view reason) { order.push_back("socket disconnect:" + std::string(reason)); });
+  };
+  options.on_event = [&](socket& s, std::string_view event, arguments args, ack_sender ack) {
+    EXPECT_EQ(&s, connected.back().get());  // the socket the event came to
+    order.push_back("namespace " + describe(event, args));
+    if (ack) ack(arguments{json::array{"seen"}, {}});
+  };
+  options.on_disconnect = [&](socket& s, std::string_view reason) {
+    EXPECT_EQ(&s, connected.back().get());  // the one leaving: the first, then the second
+    order.push_back("namespace disconnect:" + std::string(reason));
+  };
+  sio.add_namespace("/", std::move(options));
+  auto c = open(sio);
+
+  c->inject_text("0");
+  c->inject_text(R"(2["own",1])");
+  c->inject_text(R"(27["shared",2])");
+  c->inject_text("1");
+  c->inject_text("0");  // a new socket, then the connection's end: its disconnect reaches the namespace too
+  settle();
+  c->transport_close("transport close");
+  settle();
+
+  EXPECT_EQ(order, (std::vector<std::string>{"socket:[1]", "namespace shared:[2]",
+                                             "socket disconnect:client namespace disconnect",
+                                             "namespace disconnect:client namespace disconnect",
+                                             "socket disconnect:transport close",
+                                             "namespace disconnect:transport close"}));
+  auto texts = c->texts();
+  ASSERT_GE(texts.size(), 2u);
+  EXPECT_EQ(texts[1], R"(37["seen"])");
+}
+
+TEST_F(SocketioServer, AuthIsForTheAuthorizerAndTheConnectionHandlerOnly) {
+  server sio({});
+  journal& j = new_journal();
+  std::string seen_by_authorizer;
+  std::string seen_by_handler;
+  auto options = recording(j, [&](socket& s) { seen_by_handler = json::serialize(s.auth()); });
+  options.authorize = [&](socket& s) -> asio::awaitable<std::optional<std::string>> {
+    seen_by_authorizer = json::serialize(s.auth());
+    co_return std::nullopt;
+  };
+  sio.add_namespace("/", std::move(options));
+  auto c = open(sio);
+
+  c->inject_text(R"(0{"token":"123","lastSeqs":{"r":4}})");
+  settle();
+
+  ASSERT_EQ(j.connected.size(), 1u);
+  EXPECT_EQ(seen_by_authorizer, R"({"token":"123","lastSeqs":{"r":4}})");
+  EXPECT_EQ(seen_by_handler, R"({"token":"123","lastSeqs":{"r":4}})");
+  // Not kept for the socket's life: nothing after the connection handler needs it.
+  EXPECT_EQ(j.connected[0]->auth(), json::object());
+}
+
 TEST_F(SocketioServer, EventWithAckIsAnsweredOnceWithTheAckId) {
   server sio({});
   journal& j = new_journal();
