@@ -41,13 +41,14 @@ bus::subscription hub::subscribe(const std::string& channel) {
 }
 
 asio::awaitable<hub::session_id> hub::attach(std::shared_ptr<subscriber> client, std::string user_id,
-                                             std::optional<seq_map> known) {
-  co_return co_await asio::co_spawn(strand_, attach_on_strand(std::move(client), std::move(user_id), std::move(known)),
-                                    asio::use_awaitable);
+                                             std::optional<seq_map> known, seq_map floors) {
+  co_return co_await asio::co_spawn(
+      strand_, attach_on_strand(std::move(client), std::move(user_id), std::move(known), std::move(floors)),
+      asio::use_awaitable);
 }
 
 asio::awaitable<hub::session_id> hub::attach_on_strand(std::shared_ptr<subscriber> client, std::string user_id,
-                                                       std::optional<seq_map> known) {
+                                                       std::optional<seq_map> known, seq_map floors) {
   auto self = shared_from_this();  // keeps the hub alive across the reads below
   const session_id id = next_id_++;
   // In the user's index first, so a room this user joins from now on is not missed.
@@ -73,10 +74,11 @@ asio::awaitable<hub::session_id> hub::attach_on_strand(std::shared_ptr<subscribe
   for (const auto& r : first) {
     if (it->second.rooms.contains(r.room_id)) continue;  // joined meanwhile through a "room" event
     std::int64_t from = r.last_seq;
-    if (known) {
-      auto k = known->find(r.room_id);
-      if (k != known->end()) from = std::clamp<std::int64_t>(k->second, 0, r.last_seq);
-    }
+    // Where the client starts: what it says it has, else the seq read before it was told it is connected.
+    std::optional<std::int64_t> start;
+    if (auto k = known ? known->find(r.room_id) : floors.end(); known && k != known->end()) start = k->second;
+    if (auto f = floors.find(r.room_id); !start && f != floors.end()) start = f->second;
+    if (start) from = std::clamp<std::int64_t>(*start, 0, r.last_seq);
     join_room(id, it->second, r.room_id, from);
     room_cursor& joined = it->second.rooms.find(r.room_id)->second;
     joined.catching_up = true;

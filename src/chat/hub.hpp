@@ -72,9 +72,12 @@ class hub : public std::enable_shared_from_this<hub> {
       wire_encoder encoder, std::chrono::milliseconds presence_window = default_presence_window);
 
   // Registers a client of `user_id` and puts it in all the user's rooms. With `known`, the client is brought up
-  // to date from those seqs and then gets "synced". Returns the id to detach with.
+  // to date from those seqs and then gets "synced". `floors` are the rooms' seqs read before the client was
+  // told it is connected: in a room `known` does not name, everything after its floor reaches the client, so
+  // a message committed between that "connected" and this attach's own read is not skipped. Returns the id
+  // to detach with.
   boost::asio::awaitable<session_id> attach(std::shared_ptr<subscriber> client, std::string user_id,
-                                            std::optional<seq_map> known);
+                                            std::optional<seq_map> known, seq_map floors = {});
   void detach(session_id id);
   // The client asks to be brought up to date from `known` (then "synced").
   void sync(session_id id, seq_map known);
@@ -134,7 +137,7 @@ class hub : public std::enable_shared_from_this<hub> {
   };
 
   boost::asio::awaitable<session_id> attach_on_strand(std::shared_ptr<subscriber> client, std::string user_id,
-                                                      std::optional<seq_map> known);
+                                                      std::optional<seq_map> known, seq_map floors);
   void on_bus(const std::string& payload);
   void deliver_message(session_id id, session& s, room_cursor& cursor, const std::string& room_id,
                        std::int64_t seq, const wire& packet);

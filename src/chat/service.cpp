@@ -410,6 +410,11 @@ task<std::vector<store::room_summary>> service::my_rooms(std::string user_id) {
   co_return co_await readers_.run(std::move(job));
 }
 
+task<std::vector<store::room_seq>> service::room_seqs(std::string user_id) {
+  auto job = [user_id](store::connection& c) { return c.room_seqs_of_user(user_id); };
+  co_return co_await readers_.run(std::move(job));
+}
+
 task<room_view> service::room(std::string user_id, std::string room_id) {
   auto room = co_await require_member(user_id, room_id);
   if (!room) co_return room.error();

@@ -96,6 +96,8 @@ class service {
   // The 1:1 room of the pair; `created` tells whether this call made it.
   task<std::pair<room_view, bool>> open_direct(std::string user_id, std::string other_id);
   task<std::vector<store::room_summary>> my_rooms(std::string user_id);
+  // The user's rooms with their last seqs (one cheap read): where a new realtime client starts.
+  task<std::vector<store::room_seq>> room_seqs(std::string user_id);
   task<room_view> room(std::string user_id, std::string room_id);
   task<room_view> invite(std::string user_id, std::string room_id, std::string invitee_id);
   task<bool> leave(std::string user_id, std::string room_id);

@@ -50,6 +50,9 @@ class client_state final : public chat::subscriber {
   std::atomic<chat::hub::session_id> hub_id{attaching};
 
   const std::string user_id;
+  // The user's rooms' seqs, read before the CONNECT answer went out: where delivery starts (see authorize).
+  // Handed to the hub's attach, which leaves it empty.
+  chat::hub::seq_map floors;
 
  private:
   const std::weak_ptr<sio::socket> socket_;
@@ -158,7 +161,14 @@ asio::awaitable<std::optional<std::string>> chat_gateway::authorize(sio::socket&
   if (!token || token->empty()) co_return refused;
   auto user = co_await chat_.authenticate(*token);
   if (!user) co_return refused;
-  socket.data = std::make_shared<client_state>(socket.weak_from_this(), std::move(*user), core::hash_token(*token));
+  auto state = std::make_shared<client_state>(socket.weak_from_this(), std::move(*user), core::hash_token(*token));
+  // Read before the CONNECT answer goes out, so that "connect" on the client means: whatever is committed from
+  // now on reaches this socket. The hub's own read of the rooms comes later (after the answer) and alone would
+  // skip what was committed in between.
+  auto rooms = co_await chat_.room_seqs(state->user_id);
+  if (!rooms) co_return std::optional<std::string>("unavailable: try again");
+  for (auto& r : *rooms) state->floors.emplace(std::move(r.room_id), r.last_seq);
+  socket.data = std::move(state);
   co_return std::nullopt;
 }
 
@@ -173,7 +183,8 @@ void chat_gateway::on_connection(std::shared_ptr<sio::socket> socket) {
   // Into the hub: every room of the user. The registration completes asynchronously; if the socket is gone by
   // then, it is undone at once (on_disconnect).
   auto hub = hub_;
-  auto attaching = hub_->attach(state, state->user_id, std::move(known));  // named: see docs/coroutines.md
+  auto attaching = hub_->attach(state, state->user_id, std::move(known),  // named: see docs/coroutines.md
+                                std::move(state->floors));
   asio::co_spawn(executor_, std::move(attaching), [state, hub](std::exception_ptr failure, chat::hub::session_id id) {
     if (failure) {
       core::log::error("realtime", "could not attach a client to the hub");

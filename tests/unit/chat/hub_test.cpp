@@ -340,12 +340,14 @@ class HubTest : public ::testing::Test {
   // --- the hub ---
 
   hub::session_id attach(const std::shared_ptr<recorder>& client, const std::string& user,
-                         std::optional<hub::seq_map> known = std::nullopt) {
-    return wait(spawn([this, client, user, known]() -> asio::awaitable<hub::session_id> {
+                         std::optional<hub::seq_map> known = std::nullopt, hub::seq_map floors = {}) {
+    return wait(spawn([this, client, user, known, floors]() -> asio::awaitable<hub::session_id> {
       std::shared_ptr<subscriber> as_subscriber = client;
       std::string user_id = user;
       std::optional<hub::seq_map> seqs = known;
-      co_return co_await hub_->attach(std::move(as_subscriber), std::move(user_id), std::move(seqs));
+      hub::seq_map starts = floors;
+      co_return co_await hub_->attach(std::move(as_subscriber), std::move(user_id), std::move(seqs),
+                                      std::move(starts));
     }));
   }
   // Also a barrier: it runs on the hub's strand after everything posted there before it.
@@ -571,6 +573,30 @@ TEST_F(HubTest, AttachWithoutKnownSeqsStartsFromNowWithoutSynced) {
   ASSERT_TRUE(client->wait_for_message(r1, 4));
   EXPECT_EQ(client->seqs(r1), std::vector<std::int64_t>{4});
   EXPECT_EQ(client->count("synced"), 0u);
+}
+
+TEST_F(HubTest, MessagesCommittedAfterTheFloorsButBeforeAttachReachTheClientWithoutSynced) {
+  // The gateway reads the floors before the client is told it is connected; these two messages are committed
+  // after that, before the hub's own read: the client must get them, in order, once.
+  store_quietly(r1, bob, 3);
+  const hub::seq_map floors{{r1, 3}, {r2, 0}};
+  store_quietly(r1, bob, 2);
+  auto client = std::make_shared<recorder>();
+  attach(client, alice, std::nullopt, floors);
+  ASSERT_TRUE(client->wait_for_message(r1, 5));
+  post(r1, bob);
+  ASSERT_TRUE(client->wait_for_message(r1, 6));
+  EXPECT_EQ(client->seqs(r1), range(4, 6));
+  EXPECT_TRUE(client->seqs(r2).empty());
+  EXPECT_EQ(client->count("synced"), 0u);
+}
+
+TEST_F(HubTest, KnownSeqsWinOverFloors) {
+  store_quietly(r1, bob, 5);
+  auto client = std::make_shared<recorder>();
+  attach(client, alice, hub::seq_map{{r1, 4}}, hub::seq_map{{r1, 1}});
+  ASSERT_TRUE(client->wait_for_event("synced"));
+  EXPECT_EQ(client->seqs(r1), std::vector<std::int64_t>{5});
 }
 
 TEST_F(HubTest, AttachWithKnownSeqsReplaysWhatIsMissingThenSynced) {
