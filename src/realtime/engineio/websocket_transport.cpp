@@ -18,9 +18,9 @@ namespace websocket = beast::websocket;
 namespace {
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
-// A message near maxPayload grows the read buffer to that size; keeping it for a connection that then
-// sends small messages would pin up to maxPayload per connection, so bigger buffers are given back.
-constexpr std::size_t kept_buffer_bytes = 64 * 1024;
+// The read buffer an idle connection waits with; a message that needed more gives its buffer back after it
+// is handled, so neither a big message nor the default read size stays pinned per connection.
+constexpr std::size_t small_read_bytes = 256;
 }  // namespace
 
 std::optional<beast::tcp_stream> websocket_transport::rebind(beast::tcp_stream stream,
@@ -66,9 +66,19 @@ asio::awaitable<websocket_transport::error_code> websocket_transport::accept(con
 }
 
 asio::awaitable<websocket_transport::incoming> websocket_transport::read() {
+  // Beast sizes the buffer for a read before any byte arrives (1.5 KiB by default), and an idle connection
+  // spends its life waiting in a read: across thousands of idle sockets that is most of the buffer memory.
+  // So the wait starts with a small buffer (a ping, a short event fits), and a longer message grows it.
   buffer_.consume(buffer_.size());
-  if (buffer_.capacity() > kept_buffer_bytes) buffer_.shrink_to_fit();
-  auto [ec, bytes] = co_await stream_.async_read(buffer_, use_tuple);
+  if (buffer_.capacity() > small_read_bytes) buffer_.shrink_to_fit();
+  std::size_t limit = small_read_bytes;
+  error_code ec;
+  for (;;) {
+    auto [read_ec, bytes] = co_await stream_.async_read_some(buffer_, limit, use_tuple);
+    ec = read_ec;
+    if (ec || stream_.is_message_done()) break;
+    limit = 0;  // the rest of a longer message: Beast picks the size (read_message_max still bounds the total)
+  }
   incoming in;
   in.ec = ec;
   if (!ec) {

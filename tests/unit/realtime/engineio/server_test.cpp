@@ -723,6 +723,27 @@ TEST(engineio_server, a_malformed_websocket_packet_closes_the_session) {
   EXPECT_EQ(h.rec.close_reason(sid), "parse error");
 }
 
+TEST(engineio_server, websocket_messages_longer_than_the_idle_read_buffer_arrive_whole_and_in_order) {
+  // The reader waits with a small buffer and grows it for a longer message: what arrives must be the same.
+  harness h;
+  ws_client ws(h);
+  ASSERT_TRUE(ws.connect(ws_client::direct()));
+  const auto open_packet = ws.read_text();
+  const std::string sid(boost::json::parse(open_packet.substr(1)).as_object().at("sid").as_string());
+  std::string long_text(10000, 'a');
+  for (std::size_t i = 0; i < long_text.size(); i += 97) long_text[i] = static_cast<char>('b' + i % 20);
+  std::string long_binary(70000, '\0');
+  for (std::size_t i = 0; i < long_binary.size(); ++i) long_binary[i] = static_cast<char>(i * 31 % 251);
+
+  ws.write("4" + long_text);
+  ws.write("4short");
+  ws.write(long_binary, /*binary=*/true);
+  ws.write("4" + std::string(257, 'z'));  // just past the idle buffer
+  EXPECT_EQ(h.rec.events(sid, 4), (std::vector<std::string>{"text:" + long_text, "text:short",
+                                                             "binary:" + long_binary,
+                                                             "text:" + std::string(257, 'z')}));
+}
+
 TEST(engineio_server, an_oversized_websocket_message_closes_only_that_connection) {
   auto options = quiet_options();
   options.max_payload = 100;
