@@ -15,8 +15,6 @@
 #include <sodium.h>
 
 #include <algorithm>
-#include <array>
-#include <cstdint>
 
 namespace suda::chat {
 namespace asio = boost::asio;
@@ -60,40 +58,6 @@ std::optional<std::pair<std::string, std::string>> decode_cursor(std::string_vie
   auto newline = raw.rfind('\n');
   if (newline == std::string::npos || !core::is_uuid(std::string_view(raw).substr(newline + 1))) return std::nullopt;
   return std::pair{raw.substr(0, newline), raw.substr(newline + 1)};
-}
-
-// A message id: a version 7 UUID (RFC 9562), the creation time in milliseconds followed by 74 random bits. Ids
-// that grow with time put a batch of messages on the last pages of the store's id index; random (version 4)
-// ids put each message on a page of its own, and the commit writes and syncs every one of those pages.
-// The random bits come from a per-thread buffer filled by libsodium: one system call per 400 ids, not per id.
-std::string new_message_id(core::millis now) {
-  constexpr std::size_t random_bytes = 10;
-  thread_local std::array<unsigned char, 4000> pool{};
-  thread_local std::size_t used = pool.size();
-  if (used + random_bytes > pool.size()) {
-    randombytes_buf(pool.data(), pool.size());
-    used = 0;
-  }
-  const unsigned char* r = pool.data() + used;
-  used += random_bytes;
-
-  const auto ms = static_cast<std::uint64_t>(now);
-  std::array<unsigned char, 16> b{};
-  for (int i = 0; i < 6; ++i) b[static_cast<std::size_t>(i)] = static_cast<unsigned char>(ms >> (8 * (5 - i)));
-  b[6] = static_cast<unsigned char>(0x70 | (r[0] & 0x0f));  // version 7
-  b[7] = r[1];
-  b[8] = static_cast<unsigned char>(0x80 | (r[2] & 0x3f));  // RFC 9562 variant
-  for (std::size_t i = 9; i < 16; ++i) b[i] = r[i - 6];
-
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(36);
-  for (std::size_t i = 0; i < b.size(); ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
-    out += hex[b[i] >> 4];
-    out += hex[b[i] & 0x0f];
-  }
-  return out;
 }
 
 // The avatar version: a short random hex string, so each upload gets a new, cacheable URL.
@@ -469,7 +433,7 @@ task<posted_message> service::post(std::string user_id, std::string room_id, std
   if (!me) co_return me.error();
   // Membership is checked inside the writer's transaction, so a user who just left cannot slip a message in.
   const core::millis now = core::now_ms();
-  store::new_message message{new_message_id(now), room_id, user_id, std::move(*text), client_msg_id, now};
+  store::new_message message{core::new_uuid_v7(now), room_id, user_id, std::move(*text), client_msg_id, now};
   auto appended = co_await writer_.append(std::move(message));
   if (!appended) co_return appended.error();
   switch (appended->status) {

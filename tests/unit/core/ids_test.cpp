@@ -17,6 +17,26 @@ TEST(Ids, NewUuidsAreCanonicalAndDistinct) {
   EXPECT_EQ(seen.size(), 1000u);
 }
 
+TEST(Ids, V7UuidsAreCanonicalTimeOrderedAndDistinct) {
+  std::set<std::string> seen;
+  std::string previous;
+  for (std::int64_t ms = 1'700'000'000'000; ms < 1'700'000'000'000 + 1000; ++ms) {
+    auto id = new_uuid_v7(ms);
+    EXPECT_TRUE(is_uuid(id)) << id;
+    EXPECT_EQ(id[14], '7') << id;                                   // version 7
+    EXPECT_NE(std::string("89ab").find(id[19]), std::string::npos);  // RFC 9562 variant
+    EXPECT_LT(previous, id);  // a later millisecond sorts after (the time comes first, big-endian)
+    previous = id;
+    seen.insert(id);
+  }
+  EXPECT_EQ(seen.size(), 1000u);
+  // The time is readable from the first 48 bits.
+  const auto id = new_uuid_v7(0x0123456789ab);
+  EXPECT_EQ(id.substr(0, 13), "01234567-89ab");
+  // Within one millisecond the random bits keep ids apart.
+  EXPECT_NE(new_uuid_v7(42), new_uuid_v7(42));
+}
+
 TEST(Ids, IsUuidRejectsMalformedIds) {
   EXPECT_FALSE(is_uuid(""));
   EXPECT_FALSE(is_uuid("344b5203-2fb8-4ab6-a504-66d8b2ab334"));    // one short
