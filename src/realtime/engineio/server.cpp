@@ -391,20 +391,11 @@ asio::awaitable<void> server::handle_websocket(beast::tcp_stream stream, request
   }
   auto upgrade_of = std::move(std::get<websocket_plan>(plan).upgrade_of);
   // A new connection stays on the strand its socket was accepted on (the HTTP server gives each connection its
-  // own), which spares moving the descriptor to another socket object (two epoll_ctl calls and an fcntl per
-  // connection); a probe must join the strand of the session it upgrades.
+  // own; rebind() then moves nothing); a probe must join the strand of the session it upgrades.
   const auto accepted_executor = stream.get_executor();  // named: target() points into it
   const auto* accepted_on = accepted_executor.target<session::strand_type>();
-  const bool keeps_strand = !upgrade_of && accepted_on != nullptr;
-  auto strand = upgrade_of ? upgrade_of->strand() : keeps_strand ? *accepted_on : asio::make_strand(self->ioc);
-  std::optional<beast::tcp_stream> rebound;
-  if (keeps_strand) {
-    boost::system::error_code ec;
-    stream.socket().set_option(asio::ip::tcp::no_delay(true), ec);  // as rebind() does: frames are small
-    if (!ec) rebound.emplace(std::move(stream));
-  } else {
-    if (auto moved = websocket_transport::rebind(std::move(stream), strand)) rebound.emplace(std::move(*moved));
-  }
+  auto strand = upgrade_of ? upgrade_of->strand() : accepted_on ? *accepted_on : asio::make_strand(self->ioc);
+  auto rebound = websocket_transport::rebind(std::move(stream), strand);
   if (!rebound) co_return;  // the peer left meanwhile
   auto ws = std::make_shared<websocket_transport>(std::move(*rebound), self->options->max_payload,
                                                   websocket_handshake_timeout);

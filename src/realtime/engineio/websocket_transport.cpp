@@ -25,9 +25,19 @@ constexpr std::size_t small_read_bytes = 256;
 
 std::optional<beast::tcp_stream> websocket_transport::rebind(beast::tcp_stream stream,
                                                                const asio::any_io_executor& executor) {
+  // Engine.IO frames are small and written back to back; without TCP_NODELAY, Nagle holds each frame after
+  // the first until the peer's (delayed, ~40 ms) ACK arrives.
+  const asio::ip::tcp::no_delay no_delay(true);
+  error_code ec;
+  if (stream.get_executor() == executor) {
+    // Already there (a new connection keeps the strand the HTTP server accepted it on): moving the descriptor
+    // would only cost two epoll_ctl calls and an fcntl.
+    stream.socket().set_option(no_delay, ec);
+    if (ec) return std::nullopt;
+    return std::optional<beast::tcp_stream>(std::move(stream));
+  }
   // Beast's websocket timer and every completion must run on the session's strand, but a socket's executor
   // is fixed at construction: the descriptor is moved to a new socket object built on that strand.
-  error_code ec;
   auto socket = stream.release_socket();
   const auto endpoint = socket.local_endpoint(ec);
   if (ec) return std::nullopt;
@@ -39,9 +49,7 @@ std::optional<beast::tcp_stream> websocket_transport::rebind(beast::tcp_stream s
     ::close(handle);
     return std::nullopt;
   }
-  // Engine.IO frames are small and written back to back; without this, Nagle holds each frame after the
-  // first until the peer's (delayed, ~40 ms) ACK arrives.
-  moved.set_option(asio::ip::tcp::no_delay(true), ec);
+  moved.set_option(no_delay, ec);
   return beast::tcp_stream(std::move(moved));
 }
 

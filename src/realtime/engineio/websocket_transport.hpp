@@ -38,8 +38,9 @@ class websocket_transport {
   using request = boost::beast::http::request<boost::beast::http::string_body>;
   using error_code = boost::system::error_code;
 
-  // Moves the stream's socket onto `executor` (the session's strand). nullopt when the socket is no longer
-  // usable (the peer left while the request was being checked).
+  // Puts the stream's socket on `executor` (the session's strand), moving it there unless it is there already,
+  // with TCP_NODELAY set. nullopt when the socket is no longer usable (the peer left while the request was
+  // being checked).
   static std::optional<boost::beast::tcp_stream> rebind(boost::beast::tcp_stream stream,
                                                          const boost::asio::any_io_executor& executor);
 
