@@ -90,7 +90,12 @@ asio::awaitable<hub::session_id> hub::attach_on_strand(std::shared_ptr<subscribe
   std::vector<std::string> room_ids;
   room_ids.reserve(first.size());
   for (auto& r : first) room_ids.push_back(std::move(r.room_id));
-  if (first_session) publish_presence(user_id, room_ids, true);
+  if (first_session) {
+    publish_presence(user_id, room_ids, true);
+    // In no room, nobody is told: nothing is in flight that a snapshot could repeat.
+    if (room_ids.empty())
+      if (auto entry = users_.find(user_id); entry != users_.end()) entry->second.online_announced = true;
+  }
 
   // Messages committed between the read above and joining the rooms' indexes were published before this
   // client could see them: read the rooms' seqs again and fill any gap from the store.
@@ -188,6 +193,7 @@ void hub::join_room(session_id id, session& s, std::string_view room_id, std::in
   cursor.last = last_seq;
   cursor.slot = room.members.size();
   room.members.push_back(member{id, &s, &cursor});
+  ++room.users[s.user_id];
 }
 
 void hub::leave_room(session_id id, session& s, std::string_view room_id) {
@@ -199,6 +205,8 @@ void hub::leave_room(session_id id, session& s, std::string_view room_id) {
   // The session's entry goes first: its key is a view of the room entry's, which may go below.
   s.rooms.erase(cursor);
   if (room == rooms_.end()) return;
+  if (auto user = room->second.users.find(s.user_id); user != room->second.users.end() && --user->second == 0)
+    room->second.users.erase(user);
   // Swap-and-pop: the last member takes this one's slot.
   auto& members = room->second.members;
   if (slot != members.size() - 1) {
@@ -453,6 +461,8 @@ void hub::on_presence(const std::string& room_id, const event_view& e) {
     core::log::warn("hub", "dropped a malformed presence event");
     return;
   }
+  if (online->as_bool())
+    if (auto user = users_.find(e.user_id); user != users_.end()) user->second.online_announced = true;
   // Only rooms with local clients matter; the batch is built from the room's index at the window's end.
   if (!rooms_.contains(room_id)) return;
   auto& changes = pending_presence_[room_id].users;
@@ -487,9 +497,9 @@ std::vector<std::string_view> hub::online_co_members(const session& s, const std
     const presence_changes* pending = nullptr;
     if (without_pending)
       if (auto p = pending_presence_.find(room_id); p != pending_presence_.end()) pending = &p->second;
-    for (const member& m : room->second.members) {
-      const std::string_view user = m.s->user_id;
+    for (const auto& [user, clients] : room->second.users) {
       if (user == s.user_id || (pending && pending->users.contains(user))) continue;
+      if (auto entry = users_.find(user); entry == users_.end() || !entry->second.online_announced) continue;
       if (seen.insert(user).second) out.push_back(user);
     }
   };
@@ -564,14 +574,31 @@ void hub::flush_presence() {
   // 2. Snapshots: the clients that finished attaching get who is online now, this window's changes included.
   auto due = std::move(snapshot_due_);
   snapshot_due_.clear();
+  // Clients of one user in the same rooms get the same snapshot: built and encoded once per window (a user
+  // with many tabs, or a reconnect wave, would otherwise cost one walk and one encoding per client).
+  struct shared_snapshot {
+    const session* built_for;
+    wire packet;  // null: nobody online
+  };
+  std::unordered_map<std::string_view, shared_snapshot> by_user;
+  auto same_rooms = [](const session& a, const session& b) {
+    return a.rooms.size() == b.rooms.size() &&
+           std::equal(a.rooms.begin(), a.rooms.end(), b.rooms.begin(),
+                      [](const auto& x, const auto& y) { return x.first == y.first; });
+  };
   for (session_id id : due) {
     auto it = sessions_.find(id);
     if (it == sessions_.end() || !it->second.presence_snapshot_due) continue;  // detached meanwhile
     session& s = it->second;
     s.presence_snapshot_due = false;
-    // Nobody online: nothing to say (a client starts, and restarts after a disconnect, with no one online).
-    auto online = online_co_members(s, nullptr, false);
-    if (!online.empty()) s.client->deliver(encode_presence(online, {}, true));
+    auto cached = by_user.find(s.user_id);
+    if (cached == by_user.end() || !same_rooms(*cached->second.built_for, s)) {
+      // Nobody online: nothing to say (a client starts, and restarts after a disconnect, with no one online).
+      auto online = online_co_members(s, nullptr, false);
+      wire packet = online.empty() ? nullptr : encode_presence(online, {}, true);
+      cached = by_user.insert_or_assign(s.user_id, shared_snapshot{&s, std::move(packet)}).first;
+    }
+    if (cached->second.packet) s.client->deliver(cached->second.packet);
   }
 }
 

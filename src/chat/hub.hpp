@@ -129,11 +129,18 @@ class hub : public std::enable_shared_from_this<hub> {
   };
   struct room_entry {
     std::vector<member> members;  // swap-and-pop removal through room_cursor::slot
+    // User id (a view of the users_ key) -> how many of `members` are that user's clients. Who is online in a
+    // room is then O(users), not O(clients): a user with many tabs (or a load test with 500 sockets per
+    // user) made every presence snapshot a walk over all of them.
+    std::unordered_map<std::string_view, std::uint32_t> users;
     bus::subscription subscription;
   };
   struct user_entry {
     std::unordered_set<session_id> sessions;
     bus::subscription subscription;
+    // Its "online" came back from the bus and is in a batch (sent or pending). Until then the user is in the
+    // room indexes but left out of snapshots: the batch will say it, and saying it in both is a duplicate.
+    bool online_announced = false;
   };
 
   boost::asio::awaitable<session_id> attach_on_strand(std::shared_ptr<subscriber> client, std::string user_id,
@@ -153,8 +160,9 @@ class hub : public std::enable_shared_from_this<hub> {
   void schedule_presence_flush();
   // The window's end: snapshots for clients that finished attaching, then each changed room's batch.
   void flush_presence();
-  // The users online here (attached) who share a room with `s`, but not `s`'s own user; a user with a change
-  // still waiting in `s`'s room's batch is left out when `without_pending` (the batch will say it).
+  // The users online here (attached, their "online" announced) who share a room with `s`, but not `s`'s own
+  // user; a user with a change still waiting in `s`'s room's batch is left out when `without_pending` (the
+  // batch will say it). O(users in s's rooms), whatever the number of their clients.
   std::vector<std::string_view> online_co_members(const session& s, const std::string* only_room,
                                                   bool without_pending) const;
   wire encode_presence(const std::vector<std::string_view>& online, const std::vector<std::string_view>& offline,

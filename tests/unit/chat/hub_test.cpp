@@ -965,6 +965,45 @@ TEST_F(HubTest, TheSnapshotListsEveryOnlineCoMemberOnceAndNobodyElse) {
   EXPECT_EQ(d->count("presence"), 0u);  // dave shares no room with anyone here
 }
 
+TEST_F(HubTest, AUserIsInTheSnapshotWhileAnyOfTheirClientsIsAttached) {
+  auto b1 = std::make_shared<recorder>(), b2 = std::make_shared<recorder>();
+  const auto b1_id = attach(b1, bob);
+  const auto b2_id = attach(b2, bob);
+  hub_->detach(b1_id);
+  room_count();  // the detach was handled
+  auto a1 = std::make_shared<recorder>();
+  attach(a1, alice);
+  ASSERT_TRUE(a1->wait_for(is_presence(bob, true)));  // b2 is still here
+  EXPECT_TRUE(is_snapshot(a1->packets().front()));
+
+  hub_->detach(b2_id);
+  auto c = std::make_shared<recorder>();
+  attach(c, carol);  // the marker: alice's next client is told carol is online, and nobody else
+  auto a2 = std::make_shared<recorder>();
+  attach(a2, alice);
+  ASSERT_TRUE(a2->wait_for(is_presence(carol, true)));
+  const auto snapshot = a2->packets().front();
+  EXPECT_TRUE(is_snapshot(snapshot));
+  EXPECT_FALSE(lists(snapshot, "online", bob));
+  EXPECT_EQ(snapshot.data.at("online").as_array().size(), 1u);
+}
+
+TEST_F(HubTest, ClientsOfOneUserInTheSameRoomsShareOneEncodedSnapshot) {
+  // A window long enough that both of alice's clients finish attaching inside it, so that their snapshots go
+  // out in the same batch.
+  hub_ = std::make_shared<hub>(ioc_.get_executor(), *bus_, *readers_, profiles_, encode, std::chrono::seconds(1));
+  auto b = std::make_shared<recorder>();
+  attach(b, bob);
+  auto a1 = std::make_shared<recorder>(), a2 = std::make_shared<recorder>();
+  attach(a1, alice);
+  attach(a2, alice);
+  ASSERT_TRUE(a1->wait_for(is_presence(bob, true)));
+  ASSERT_TRUE(a2->wait_for(is_presence(bob, true)));
+  ASSERT_TRUE(is_snapshot(a1->packets().front()));
+  ASSERT_TRUE(is_snapshot(a2->packets().front()));
+  EXPECT_EQ(a1->wires().front().get(), a2->wires().front().get());
+}
+
 TEST_F(HubTest, APresenceBatchIsEncodedOnceForEveryClientOfTheRoom) {
   auto c = std::make_shared<recorder>();
   attach(c, carol);
