@@ -41,14 +41,14 @@ bus::subscription hub::subscribe(const std::string& channel) {
 }
 
 asio::awaitable<hub::session_id> hub::attach(std::shared_ptr<subscriber> client, std::string user_id,
-                                             std::optional<seq_map> known, seq_map floors) {
+                                             std::optional<seq_map> known, std::optional<seq_map> floors) {
   co_return co_await asio::co_spawn(
       strand_, attach_on_strand(std::move(client), std::move(user_id), std::move(known), std::move(floors)),
       asio::use_awaitable);
 }
 
 asio::awaitable<hub::session_id> hub::attach_on_strand(std::shared_ptr<subscriber> client, std::string user_id,
-                                                       std::optional<seq_map> known, seq_map floors) {
+                                                       std::optional<seq_map> known, std::optional<seq_map> floors) {
   auto self = shared_from_this();  // keeps the hub alive across the reads below
   const session_id id = next_id_++;
   // In the user's index first, so a room this user joins from now on is not missed.
@@ -61,75 +61,97 @@ asio::awaitable<hub::session_id> hub::attach_on_strand(std::shared_ptr<subscribe
   if (!user.subscription) user.subscription = subscribe(user_channel(user_id));
   user.sessions.insert(id);
 
-  // The user's rooms and their last seqs, from one snapshot of the store (one query).
+  // The user's rooms and their last seqs, from one snapshot of the store (one query). The caller's read
+  // (`floors`) serves as the first one: a room the user joined after it, but before the registration above,
+  // is missing from it and its "room" event went to nobody here; the confirming read below finds it, and the
+  // loop takes it in the same way.
   auto read = [user_id](store::connection& c) { return c.room_seqs_of_user(user_id); };
-  std::vector<store::room_seq> first = co_await readers_.run(read);
-  auto it = sessions_.find(id);
-  if (it == sessions_.end()) co_return id;  // detached while reading
-  // Joined, but held until the second read below confirms the membership: a leave committed after the first
-  // read can have been handled before this join, and then nothing would take this client out of the room
-  // before the second read (members only). A held room delivers no message: like during a catch-up, live
-  // messages only raise highest_seen, and the release below fetches them from the store.
-  std::unordered_set<std::string> held;
-  for (const auto& r : first) {
-    if (it->second.rooms.contains(r.room_id)) continue;  // joined meanwhile through a "room" event
-    std::int64_t from = r.last_seq;
-    // Where the client starts: what it says it has, else the seq read before it was told it is connected.
-    std::optional<std::int64_t> start;
-    if (auto k = known ? known->find(r.room_id) : floors.end(); known && k != known->end()) start = k->second;
-    if (auto f = floors.find(r.room_id); !start && f != floors.end()) start = f->second;
-    if (start) from = std::clamp<std::int64_t>(*start, 0, r.last_seq);
-    join_room(id, it->second, r.room_id, from);
-    room_cursor& joined = it->second.rooms.find(r.room_id)->second;
-    joined.catching_up = true;
-    joined.held = true;
-    held.insert(r.room_id);
+  std::vector<store::room_seq> first;
+  if (floors) {
+    first.reserve(floors->size());
+    for (const auto& [room_id, seq] : *floors) first.push_back(store::room_seq{room_id, seq});
+  } else {
+    first = co_await readers_.run(read);
   }
-  // Presence: tell the others I am online (first client of this user here). Who is online reaches me as one
-  // snapshot, at the first presence window after this attach completes.
-  std::vector<std::string> room_ids;
-  room_ids.reserve(first.size());
-  for (auto& r : first) room_ids.push_back(std::move(r.room_id));
-  if (first_session) {
-    publish_presence(user_id, room_ids, true);
-    // In no room, nobody is told: nothing is in flight that a snapshot could repeat.
-    if (room_ids.empty())
-      if (auto entry = users_.find(user_id); entry != users_.end()) entry->second.online_announced = true;
-  }
+  bool announced = false;  // this user's "online" was published on some room
+  for (;;) {
+    auto it = sessions_.find(id);
+    if (it == sessions_.end()) co_return id;  // detached while reading
+    // Joined, but held until the next read confirms the membership: a leave committed after `first` was read
+    // can have been handled before this join, and then nothing would take this client out of the room before
+    // that read (members only). A held room delivers no message: like during a catch-up, live messages only
+    // raise highest_seen, and the release below fetches them from the store.
+    std::unordered_set<std::string> held;
+    std::vector<std::string> room_ids;
+    room_ids.reserve(first.size());
+    for (auto& r : first) {
+      if (it->second.rooms.contains(r.room_id)) continue;  // joined meanwhile through a "room" event
+      std::int64_t from = r.last_seq;
+      // Where the client starts: what it says it has, else the seq read before it was told it is connected.
+      std::optional<std::int64_t> start;
+      if (known)
+        if (auto k = known->find(r.room_id); k != known->end()) start = k->second;
+      if (floors)
+        if (auto f = floors->find(r.room_id); !start && f != floors->end()) start = f->second;
+      // Past the room's last seq is clamped at the release below, against the confirming read.
+      if (start) from = std::max<std::int64_t>(*start, 0);
+      join_room(id, it->second, r.room_id, from);
+      room_cursor& joined = it->second.rooms.find(r.room_id)->second;
+      joined.catching_up = true;
+      joined.held = true;
+      held.insert(r.room_id);
+      room_ids.push_back(std::move(r.room_id));
+    }
+    // Presence: tell the others I am online (first client of this user here). Who is online reaches me as one
+    // snapshot, at the first presence window after this attach completes.
+    if (first_session && !room_ids.empty()) {
+      publish_presence(user_id, room_ids, true);
+      announced = true;
+    }
 
-  // Messages committed between the read above and joining the rooms' indexes were published before this
-  // client could see them: read the rooms' seqs again and fill any gap from the store.
-  std::vector<store::room_seq> second = co_await readers_.run(read);
-  it = sessions_.find(id);
-  if (it == sessions_.end()) co_return id;
-  // Rooms left meanwhile (a leave processed before this client was in the room's index) are dropped.
-  std::unordered_set<std::string> still_member;
-  for (const auto& r : second) still_member.insert(r.room_id);
-  const auto& joined_live = it->second.joined_live;
-  std::vector<std::string> stale;
-  for (auto& [room_id, cursor] : it->second.rooms)
-    if (!still_member.contains(std::string(room_id)) &&
-        std::find(joined_live.begin(), joined_live.end(), room_id) == joined_live.end())
-      stale.emplace_back(room_id);
-  for (auto& room_id : stale) leave_room(id, it->second, room_id);
+    // Messages committed between the read above and joining the rooms' indexes were published before this
+    // client could see them: read the rooms' seqs again and fill any gap from the store.
+    std::vector<store::room_seq> second = co_await readers_.run(read);
+    it = sessions_.find(id);
+    if (it == sessions_.end()) co_return id;
+    // Rooms left meanwhile (a leave processed before this client was in the room's index) are dropped.
+    std::unordered_set<std::string> still_member;
+    for (const auto& r : second) still_member.insert(r.room_id);
+    const auto& joined_live = it->second.joined_live;
+    std::vector<std::string> stale;
+    for (auto& [room_id, cursor] : it->second.rooms)
+      if (!still_member.contains(std::string(room_id)) &&
+          std::find(joined_live.begin(), joined_live.end(), room_id) == joined_live.end())
+        stale.emplace_back(room_id);
+    for (auto& room_id : stale) leave_room(id, it->second, room_id);
+    first.clear();
+    for (auto& r : second) {
+      auto cursor = it->second.rooms.find(r.room_id);
+      if (cursor == it->second.rooms.end()) {
+        first.push_back(std::move(r));  // a member, not joined: the next round joins and confirms it
+        continue;
+      }
+      room_cursor& c = cursor->second;
+      if (held.contains(r.room_id) && c.catching_up) {
+        // Still a member: release the room, fetching what was committed since `from` (seen live or not).
+        c.last = std::min(c.last, r.last_seq);
+        const std::int64_t newest = std::max(r.last_seq, c.highest_seen);
+        c.catching_up = false;
+        c.held = false;
+        c.highest_seen = 0;
+        if (newest > c.last) start_catch_up(id, r.room_id, newest);
+      } else if (!c.catching_up && r.last_seq > c.last) {
+        start_catch_up(id, r.room_id, r.last_seq);
+      }
+    }
+    if (first.empty()) break;
+  }
+  auto it = sessions_.find(id);
+  // In no room, nobody is told: nothing is in flight that a snapshot could repeat.
+  if (first_session && !announced) user.online_announced = true;
   it->second.joined_live.clear();
   it->second.joined_live.shrink_to_fit();
   it->second.attaching = false;
-  for (const auto& r : second) {
-    auto cursor = it->second.rooms.find(r.room_id);
-    if (cursor == it->second.rooms.end()) continue;
-    room_cursor& c = cursor->second;
-    if (held.contains(r.room_id) && c.catching_up) {
-      // Still a member: release the room, fetching what was committed since `from` (seen live or not).
-      const std::int64_t newest = std::max(r.last_seq, c.highest_seen);
-      c.catching_up = false;
-      c.held = false;
-      c.highest_seen = 0;
-      if (newest > c.last) start_catch_up(id, r.room_id, newest);
-    } else if (!c.catching_up && r.last_seq > c.last) {
-      start_catch_up(id, r.room_id, r.last_seq);
-    }
-  }
   maybe_synced(it->second);
   // Its rooms are confirmed: its presence snapshot can go out with the next window.
   snapshot_due_.push_back(id);

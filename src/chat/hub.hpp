@@ -72,12 +72,14 @@ class hub : public std::enable_shared_from_this<hub> {
       wire_encoder encoder, std::chrono::milliseconds presence_window = default_presence_window);
 
   // Registers a client of `user_id` and puts it in all the user's rooms. With `known`, the client is brought up
-  // to date from those seqs and then gets "synced". `floors` are the rooms' seqs read before the client was
-  // told it is connected: in a room `known` does not name, everything after its floor reaches the client, so
-  // a message committed between that "connected" and this attach's own read is not skipped. Returns the id
-  // to detach with.
+  // to date from those seqs and then gets "synced". `floors` are the user's rooms and their seqs, read before
+  // the client was told it is connected: in a room `known` does not name, everything after its floor reaches
+  // the client, so a message committed between that "connected" and this attach is not skipped. The hub
+  // takes them as its first read of the user's rooms (one store round trip fewer per connect); without them
+  // it reads itself. Returns the id to detach with.
   boost::asio::awaitable<session_id> attach(std::shared_ptr<subscriber> client, std::string user_id,
-                                            std::optional<seq_map> known, seq_map floors = {});
+                                            std::optional<seq_map> known,
+                                            std::optional<seq_map> floors = std::nullopt);
   void detach(session_id id);
   // The client asks to be brought up to date from `known` (then "synced").
   void sync(session_id id, seq_map known);
@@ -112,7 +114,7 @@ class hub : public std::enable_shared_from_this<hub> {
     // Room id (the key of its rooms_ entry) -> cursor. A node container: member::cursor points into it.
     std::map<std::string_view, room_cursor, std::less<>> rooms;
     std::vector<std::string> joined_live;  // rooms joined through a "room" event while attaching (rare, few)
-    bool attaching = true;                 // until attach's second read of the user's rooms
+    bool attaching = true;                 // until attach has confirmed the user's rooms
     bool sync_requested = false;
     // Presence: no batch reaches the client before its snapshot, sent at the first window after attaching.
     bool presence_snapshot_due = true;
@@ -144,7 +146,7 @@ class hub : public std::enable_shared_from_this<hub> {
   };
 
   boost::asio::awaitable<session_id> attach_on_strand(std::shared_ptr<subscriber> client, std::string user_id,
-                                                      std::optional<seq_map> known, seq_map floors);
+                                                      std::optional<seq_map> known, std::optional<seq_map> floors);
   void on_bus(const std::string& payload);
   void deliver_message(session_id id, session& s, room_cursor& cursor, const std::string& room_id,
                        std::int64_t seq, const wire& packet);

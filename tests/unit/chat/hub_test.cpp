@@ -340,12 +340,13 @@ class HubTest : public ::testing::Test {
   // --- the hub ---
 
   hub::session_id attach(const std::shared_ptr<recorder>& client, const std::string& user,
-                         std::optional<hub::seq_map> known = std::nullopt, hub::seq_map floors = {}) {
+                         std::optional<hub::seq_map> known = std::nullopt,
+                         std::optional<hub::seq_map> floors = std::nullopt) {
     return wait(spawn([this, client, user, known, floors]() -> asio::awaitable<hub::session_id> {
       std::shared_ptr<subscriber> as_subscriber = client;
       std::string user_id = user;
       std::optional<hub::seq_map> seqs = known;
-      hub::seq_map starts = floors;
+      std::optional<hub::seq_map> starts = floors;
       co_return co_await hub_->attach(std::move(as_subscriber), std::move(user_id), std::move(seqs),
                                       std::move(starts));
     }));
@@ -589,6 +590,32 @@ TEST_F(HubTest, MessagesCommittedAfterTheFloorsButBeforeAttachReachTheClientWith
   EXPECT_EQ(client->seqs(r1), range(4, 6));
   EXPECT_TRUE(client->seqs(r2).empty());
   EXPECT_EQ(client->count("synced"), 0u);
+}
+
+TEST_F(HubTest, ARoomJoinedAfterTheFloorsWereReadIsJoinedByAttach) {
+  // The gateway's read (the floors) saw alice only in r2; she was added to r1 before the hub registered her
+  // client, so its "room" event reached no client of hers. The hub's confirming read finds r1.
+  const hub::seq_map floors{{r2, 0}};
+  auto client = std::make_shared<recorder>();
+  attach(client, alice, std::nullopt, floors);
+  EXPECT_EQ(room_count(), 2u);
+  post(r1, bob);
+  ASSERT_TRUE(client->wait_for_message(r1, 1));
+  EXPECT_EQ(client->seqs(r1), std::vector<std::int64_t>{1});
+}
+
+TEST_F(HubTest, ARoomLeftAfterTheFloorsWereReadIsNotJoined) {
+  const hub::seq_map floors{{r1, 0}, {r2, 0}};
+  leave(r1, alice);  // after the gateway's read, before the attach
+  auto client = std::make_shared<recorder>(), watcher = std::make_shared<recorder>();
+  attach(watcher, bob);
+  attach(client, alice, std::nullopt, floors);
+  post(r1, bob);
+  post(r2, carol);
+  ASSERT_TRUE(client->wait_for_message(r2, 1));
+  ASSERT_TRUE(watcher->wait_for_message(r1, 1));
+  room_count();  // everything published before is handled
+  EXPECT_TRUE(client->seqs(r1).empty());
 }
 
 TEST_F(HubTest, KnownSeqsWinOverFloors) {
