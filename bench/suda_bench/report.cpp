@@ -79,6 +79,8 @@ json::object to_json(const run_result& r) {
                                  {"rssEndBytes", r.rss_end},
                                  {"rssPerClientBytes", r.rss_per_client()},
                                  {"cpuSeconds", r.server_cpu_seconds},
+                                 {"connectCpuSeconds", r.server_connect_cpu_seconds},
+                                 {"cpuUsPerConnect", r.cpu_us_per_connect()},
                                  {"cpuUsPerDelivery", r.cpu_us_per_delivery()}};
   }
   out["generator"] = json::object{{"cpuSeconds", r.generator_cpu_seconds},
@@ -120,6 +122,8 @@ std::string to_table(const run_result& r) {
     row(out, "server RSS before / connected / end", mib(r.rss_before_connect) + " / " + mib(r.rss_connected) + " / " +
                                                         mib(r.rss_end));
     row(out, "server RSS per client", format("%.1f KiB", r.rss_per_client() / 1024.0));
+    row(out, "server CPU while connecting", format("%.2f s", r.server_connect_cpu_seconds) +
+                                                format(" = %.0f us per connect", r.cpu_us_per_connect()));
     row(out, "server CPU", format("%.2f s", r.server_cpu_seconds) +
                                (r.delivered ? format(" = %.2f us per delivery", r.cpu_us_per_delivery()) : ""));
   }

@@ -35,7 +35,8 @@ struct run_result {
   // The server (only with --server-pid).
   bool server_sampled = false;
   double rss_before_connect = 0, rss_connected = 0, rss_end = 0;
-  double server_cpu_seconds = 0;
+  double server_cpu_seconds = 0;          // over the load phase
+  double server_connect_cpu_seconds = 0;  // over the connect phase (handshakes, attach, presence)
 
   // The generator itself.
   double generator_cpu_seconds = 0;
@@ -46,6 +47,9 @@ struct run_result {
   std::vector<std::string> notes;
 
   // Derived.
+  double cpu_us_per_connect() const {
+    return connected ? server_connect_cpu_seconds * 1e6 / static_cast<double>(connected) : 0;
+  }
   double connect_rate() const { return connect_seconds > 0 ? static_cast<double>(connected) / connect_seconds : 0; }
   double delivered_per_second() const { return per_second(delivered); }
   double acked_per_second() const { return per_second(acked); }

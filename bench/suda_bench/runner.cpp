@@ -223,6 +223,7 @@ std::optional<run_result> run(const options& o) {
     }
 
     const auto before_connect = o.server_pid ? sample_process(o.server_pid) : std::nullopt;
+    const double connect_start_cpu = before_connect ? before_connect->cpu_seconds : 0;
     std::vector<std::size_t> next(o.threads, 0), connected(o.threads, 0);
     const std::size_t workers = std::max<std::size_t>(1, o.connect_concurrency / o.threads);
     core::log::info("bench", "connecting ", shape.clients, " clients from ", sources, " source address(es)");
@@ -253,6 +254,7 @@ std::optional<run_result> run(const options& o) {
       });
     }
     const auto server_start = o.server_pid ? sample_process(o.server_pid) : std::nullopt;
+    const double load_start_cpu = server_start ? server_start->cpu_seconds : 0;
     const double generator_start = self_cpu_seconds();
     const auto t0 = now_ns();
     const auto stop_ns = t0 + static_cast<std::int64_t>(o.duration * 1e9);
@@ -319,7 +321,8 @@ std::optional<run_result> run(const options& o) {
         result.rss_before_connect = before_connect->rss_bytes;
         result.rss_connected = server_start->rss_bytes;
         result.rss_end = server_end->rss_bytes;
-        result.server_cpu_seconds = server_end->cpu_seconds - server_start->cpu_seconds;
+        result.server_cpu_seconds = server_end->cpu_seconds - load_start_cpu;
+        result.server_connect_cpu_seconds = load_start_cpu - connect_start_cpu;
       } else {
         result.notes.push_back("the server process could not be sampled (gone?)");
       }
