@@ -168,6 +168,159 @@ for (const [id, t] of Object.entries(tables)) {
   for (const n of t.notes) console.log(`  note: ${n}`);
 }
 
+// ---- what this machine allows (suda-floors) --------------------------------------------------------------------
+// bench/compare runs bench/floors (Google Benchmark) once per results folder: loopback TCP, fdatasync and thread
+// handoffs with none of suda's code. Each floor is held against the issue target it bounds, with the target
+// derived from the reference's numbers in these results: a target below a floor cannot be met by server code at
+// that shape (e.g. with one frame per write).
+const value = (id, label, server = 'suda') => tables[id]?.rows.find((r) => r[0] === label)?.[2][server];
+const case_ratio = (id, label) => tables[id]?.rows.find((r) => r[0] === label)?.[3];
+const times = (r) => (r === undefined ? '–' : `${r.toFixed(2)}×`);
+
+// floors['loopback_send/frames:1'] = Google Benchmark's entry (its counters are keys of the entry). Names carry
+// the run settings too ("/min_time:0.500", "/manual_time"); only the benchmark's own arguments are kept.
+function read_floors() {
+  for (const dir of [...result_dirs].reverse()) {
+    let json;
+    try { json = JSON.parse(readFileSync(path.join(dir, 'floors.json'), 'utf8')); } catch { continue; }
+    const floors = {};
+    for (const b of json.benchmarks ?? []) {
+      if ((b.run_type ?? 'iteration') !== 'iteration' || b.error_occurred) continue;
+      const [family_name, ...parts] = b.name.split('/');
+      const key = [family_name.replace(/^BM_/, ''), ...parts.filter((p) => /^(frames|gap_ms|bytes):/.test(p))].join('/');
+      floors[key] = b;
+    }
+    return { floors, context: json.context ?? {} };
+  }
+  return undefined;
+}
+
+function machine_floors() {
+  const read = read_floors();
+  if (!read) return undefined;
+  const { floors } = read;
+  const counter = (key, name) => (Number.isFinite(floors[key]?.[name]) ? floors[key][name] : undefined);
+  const frame_counts = (family_name) => Object.keys(floors).map((k) => /^(\w+)\/frames:(\d+)$/.exec(k))
+    .filter((m) => m && m[1] === family_name).map((m) => Number(m[2])).sort((a, b) => a - b);
+  const per_frame = (family_name, n) => counter(`${family_name}/frames:${n}`, 'us_per_frame');
+  const us = (x) => (x === undefined ? '–' : `${fmt(x)} µs`);
+  const msec = (x) => (x === undefined ? '–' : `${fmt(x / 1000)} ms`);
+  const fits = (target, floor, unit) => {
+    if (target === undefined || floor === undefined) return '– (no reference in these results)';
+    return floor > target ? `**target below this floor** (${unit(target)})` : `fits: target ${unit(target)} is ${(target / floor).toFixed(1)}× this floor`;
+  };
+  // The fewest frames per write, among those measured, at which every listed side fits the budget (µs per frame).
+  const frames_needed = (budget, families) => frame_counts(families[0]).find((n) => families.every((f) => per_frame(f, n) !== undefined && per_frame(f, n) <= budget));
+
+  // The strictest of each target over the fan-out cases, with the case it comes from.
+  const fanout_ids = Object.keys(tables).filter((i) => family(i) === 'fanout');
+  const strictest = (pick) => fanout_ids.map((id) => [id, pick(id)]).filter(([, v]) => Number.isFinite(v)).sort((a, b) => a[1] - b[1])[0];
+  const cpu_target = strictest((id) => value(id, 'server CPU per delivery (us)', 'reference') / 10);
+  const rate_budget = strictest((id) => 1e6 / (10 * value(id, 'delivered msg/s', 'reference')));
+  const ref_p99_ms = value('latency', 'delivery p99 (ms)', 'reference');
+  const latency_target_us = ref_p99_ms === undefined ? undefined : (ref_p99_ms * 1000) / 5;
+  // The durable case's shape: from its load line, or bench/compare's durable case when it did not run.
+  const durable_load = tables.durable?.load;
+  const senders = durable_load?.senders ?? 64;
+  const room_sockets = durable_load ? (durable_load.clients / durable_load.users) * durable_load.membersPerRoom : 4;
+  const durable_shape = durable_load ? 'the durable case' : 'bench/compare\'s durable case (not in these results)';
+
+  // rows: [floor, measured, unit, the target it bounds, target vs floor]
+  const rows = [];
+  const cpu_bound = cpu_target ? `fan-out CPU per delivery ≤ 1/10 of the reference (strictest: ${us(cpu_target[1])}, ${cpu_target[0]})` : 'fan-out CPU per delivery ≤ 1/10 of the reference';
+  for (const n of frame_counts('loopback_send')) {
+    rows.push([`server send: CPU per frame, ${n} frame${n > 1 ? 's' : ''} per send()`, fmt(per_frame('loopback_send', n)), 'µs', cpu_bound,
+      fits(cpu_target?.[1], per_frame('loopback_send', n), us)]);
+  }
+  const rate_bound = rate_budget ? `fan-out delivered msg/s ≥ 10× the reference: the generator's core has ${us(rate_budget[1])} per delivery (${rate_budget[0]})` : 'fan-out delivered msg/s ≥ 10× the reference (the generator\'s core)';
+  for (const n of frame_counts('loopback_recv')) {
+    rows.push([`generator receive: CPU per frame, ${n} frame${n > 1 ? 's' : ''} per write`, fmt(per_frame('loopback_recv', n)), 'µs', rate_bound,
+      fits(rate_budget?.[1], per_frame('loopback_recv', n), us)]);
+  }
+  const latency_bound = `p99 latency at equal load ≤ 1/5 of the reference${latency_target_us === undefined ? '' : ` (${msec(latency_target_us)})`}`;
+  for (const gap of [0, 10]) {
+    const key = `idle_round_trip/gap_ms:${gap}`;
+    if (!floors[key]) continue;
+    const what = gap ? `idle loopback round trip (${gap} ms between pings)` : 'loopback round trip, back to back';
+    rows.push([`${what}, p50`, fmt(counter(key, 'p50_us')), 'µs', gap ? latency_bound : 'durable: one per message and sender (window 1)', '–']);
+    rows.push([`${what}, p99`, fmt(counter(key, 'p99_us')), 'µs', gap ? latency_bound : '–', gap ? fits(latency_target_us, counter(key, 'p99_us'), msec) : '–']);
+  }
+  for (const key of Object.keys(floors).filter((k) => k.startsWith('fdatasync/')).sort()) {
+    const [, bytes, gap] = /bytes:(\d+)\/gap_ms:(\d+)/.exec(key) ?? [];
+    if (bytes === undefined) continue;
+    const what = `pwrite ${Number(bytes) / 1024} KiB + fdatasync${Number(gap) ? ` (${gap} ms apart)` : ', back to back'}`;
+    if (Number(gap)) {
+      rows.push([`${what}, p50`, fmt(counter(key, 'p50_us')), 'µs', latency_bound + ': delivery waits for the commit', '–']);
+      rows.push([`${what}, p99`, fmt(counter(key, 'p99_us')), 'µs', latency_bound + ': delivery waits for the commit', fits(latency_target_us, counter(key, 'p99_us'), msec)]);
+    } else {
+      const p50 = counter(key, 'p50_us');
+      rows.push([`${what}, p50`, fmt(p50), 'µs', `durable ≥ 50,000 acked msg/s: ${senders} senders with one message each in flight wait for a commit`,
+        p50 === undefined ? '–' : (senders * 1e6) / p50 < 50000 ? `**target above this floor**: ≤ ${fmt((senders * 1e6) / p50)} msg/s` : `fits: ${senders} senders allow ≤ ${fmt((senders * 1e6) / p50)} msg/s`]);
+      rows.push([`${what}, p99`, fmt(counter(key, 'p99_us')), 'µs', '–', '–']);
+    }
+  }
+  const hop = counter('thread_handoff', 'us_per_hop');
+  if (hop !== undefined) {
+    rows.push(['thread handoff on one CPU (mutex + condition variable), per hop', fmt(hop), 'µs', `${latency_bound}: two hops per message (I/O → writer → I/O)`,
+      latency_target_us === undefined ? '–' : `${((2 * hop * 100) / latency_target_us).toFixed(1)}% of the target`]);
+  }
+
+  // One line per target: what the floors leave of it.
+  const bullets = [];
+  const send1 = per_frame('loopback_send', 1);
+  const recv1 = per_frame('loopback_recv', 1);
+  const largest = (f) => frame_counts(f).at(-1);
+  for (const id of fanout_ids) {
+    const ref_cpu = value(id, 'server CPU per delivery (us)', 'reference');
+    if (ref_cpu === undefined || send1 === undefined) continue;
+    const target = ref_cpu / 10;
+    const n = frames_needed(target, ['loopback_send']);
+    bullets.push(`${id}: CPU per delivery target ${us(target)} (1/10 of the reference's ${us(ref_cpu)}) vs one-frame send ${us(send1)}: ` +
+      (n === 1 ? 'fits at one frame per send' : n ? `needs ≥ ${n} frames per send (${us(per_frame('loopback_send', n))} a frame)` : `below the floor even at ${largest('loopback_send')} frames per send (${us(per_frame('loopback_send', largest('loopback_send')))})`) + '.');
+  }
+  for (const id of fanout_ids) {
+    const ref_rate = value(id, 'delivered msg/s', 'reference');
+    if (ref_rate === undefined || send1 === undefined || recv1 === undefined) continue;
+    const budget = 1e6 / (10 * ref_rate);
+    const n = frames_needed(budget, ['loopback_send', 'loopback_recv']);
+    bullets.push(`${id}: delivered ≥ ${fmt(10 * ref_rate)}/s (10× the reference) leaves ${us(budget)} per delivery on each core; one frame per write costs ${us(send1)} to send and ${us(recv1)} to receive: ` +
+      (n === 1 ? 'fits at one frame per write' : n ? `needs ≥ ${n} frames per write` : `below the floor even at ${largest('loopback_send')} frames per write`) + '.');
+  }
+  const rt10 = 'idle_round_trip/gap_ms:10';
+  // Of the write sizes, the one with the lowest p99: the floor claims no more than the kindest case measured.
+  const sync10 = Object.keys(floors).filter((k) => /^fdatasync\/bytes:\d+\/gap_ms:[1-9]/.test(k)).sort((a, b) => counter(a, 'p99_us') - counter(b, 'p99_us'))[0];
+  if (counter(rt10, 'p99_us') !== undefined && sync10) {
+    // A delivery waits for both, so its p99 is at least the larger p99; the p50s add up to the typical case.
+    const p99_floor = Math.max(counter(rt10, 'p99_us'), counter(sync10, 'p99_us'));
+    const sync10_p50 = Math.min(...Object.keys(floors).filter((k) => /^fdatasync\/bytes:\d+\/gap_ms:[1-9]/.test(k)).map((k) => counter(k, 'p50_us')));
+    const p50_floor = counter(rt10, 'p50_us') + sync10_p50 + 2 * (hop ?? 0);
+    bullets.push(`latency: p99 target ${latency_target_us === undefined ? '– (no reference latency run in these results)' : `${msec(latency_target_us)} (1/5 of the reference's ${msec(ref_p99_ms * 1000)})`} vs a p99 floor of ${msec(p99_floor)} ` +
+      `(the larger of an idle round trip's p99, ${msec(counter(rt10, 'p99_us'))}, and an idle fdatasync's, ${msec(counter(sync10, 'p99_us'))} for ${Number(/bytes:(\d+)/.exec(sync10)[1]) / 1024} KiB; typical floor, the p50s plus two handoffs: ${msec(p50_floor)})` +
+      (latency_target_us === undefined ? '.' : p99_floor > latency_target_us ? ': **the target is below the floor**.' : `: fits, ${(latency_target_us / p99_floor).toFixed(1)}× the floor.`));
+  }
+  const sync0 = Object.keys(floors).filter((k) => /^fdatasync\/bytes:\d+\/gap_ms:0$/.test(k)).sort((a, b) => counter(a, 'p50_us') - counter(b, 'p50_us'))[0];  // the kindest
+  const rt0 = counter('idle_round_trip/gap_ms:0', 'p50_us');
+  if (send1 !== undefined && recv1 !== undefined && sync0 && rt0 !== undefined) {
+    // Window 1 leaves nothing to coalesce: the server receives one frame and writes one to each socket of the room
+    // (the sender's ack can share its socket's write); the generator does the mirror image.
+    const server_rate = 1e6 / (recv1 + room_sockets * send1);
+    const generator_rate = 1e6 / (send1 + room_sockets * recv1);
+    const commit_rate = (senders * 1e6) / (counter(sync0, 'p50_us') + rt0);
+    const bound = Math.min(server_rate, generator_rate, commit_rate);
+    bullets.push(`durable: ≥ 50,000 acked msg/s vs at most ${fmt(bound)}/s from the floors, for ${durable_shape} (${senders} senders, ${room_sockets.toLocaleString('en-US')} sockets per room): ` +
+      `the server's core ≤ ${fmt(server_rate)}/s (one receive + ${room_sockets.toLocaleString('en-US')} one-frame sends a message), the generator's ≤ ${fmt(generator_rate)}/s, ` +
+      `the commits ≤ ${fmt(commit_rate)}/s (${senders} senders / (fdatasync p50 + round trip p50))` +
+      (bound < 50000 ? ': **the target is above what the floors allow**.' : ': fits.'));
+  }
+  return { rows, bullets, context: read.context };
+}
+const floors_section = machine_floors();
+if (floors_section) {
+  console.log('\nwhat this machine allows (suda-floors):');
+  for (const [floor, measured, unit, , verdict] of floors_section.rows) console.log(`  ${floor.padEnd(66)}${measured.padStart(10)} ${unit}  ${verdict.replace(/\*\*/g, '')}`);
+  for (const b of floors_section.bullets) console.log(`  - ${b.replace(/\*\*/g, '')}`);
+}
+
 if (!args.out) process.exit(0);
 
 // ---- plots --------------------------------------------------------------------------------------------------
@@ -288,9 +441,6 @@ ${args.mode === 'quick' ? '\n> **Scales**: quick-mode cases are small (3–20 s 
 
 // ---- the issue's targets, each with its measured ratio -------------------------------------------------------
 // [target, measured text, met: true | false | undefined (no verdict: not run, or not a ratio)]
-const value = (id, label, server = 'suda') => tables[id]?.rows.find((r) => r[0] === label)?.[2][server];
-const case_ratio = (id, label) => tables[id]?.rows.find((r) => r[0] === label)?.[3];
-const times = (r) => (r === undefined ? '–' : `${r.toFixed(2)}×`);
 const targets = [];
 for (const id of ids.filter((i) => family(i) === 'fanout')) {
   const r = case_ratio(id, 'delivered msg/s');
@@ -328,6 +478,14 @@ if (targets.length) {
   for (const [target, measured, met] of targets) md += `| ${target} | ${measured} | ${met === undefined ? '–' : met ? 'yes' : 'no'} |\n`;
   console.log('\ntargets:');
   for (const [target, measured, met] of targets) console.log(`  ${met === undefined ? '   ' : met ? 'MET' : 'NOT'}  ${target}: ${measured}`);
+}
+
+if (floors_section) {
+  const c = floors_section.context;
+  md += `\n## What this machine allows\n\nFloors measured by \`suda-floors\` ([bench/floors/floors.cpp](../bench/floors/floors.cpp)) in the same run, before the scenarios${c.load_avg ? ` (load average ${c.load_avg.map((x) => x.toFixed(2)).join(' ')})` : ''}: loopback TCP, fdatasync and thread handoffs with none of suda's code, the measuring thread on the servers' CPU and its peer on the generator's. A target below a floor cannot be met by server code at that shape; each target is derived from the reference's numbers above. CPU is the thread's CPU time, the accounting suda-bench reads from \`/proc/<pid>/stat\` (on loopback it includes the receiver's TCP path, which runs in the sender's context). What each line measures: [bench/README.md](../bench/README.md#suda-floors-what-this-machine-allows).\n\n`;
+  md += '| floor | measured | unit | bounds the target | target vs floor |\n|---|---:|---|---|---|\n';
+  for (const row of floors_section.rows) md += `| ${row.join(' | ')} |\n`;
+  if (floors_section.bullets.length) md += '\n' + floors_section.bullets.map((b) => `- ${b}`).join('\n') + '\n';
 }
 
 for (const [id, t] of Object.entries(tables)) {
