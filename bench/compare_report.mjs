@@ -28,6 +28,11 @@ const last_dir = result_dirs[result_dirs.length - 1];
 const servers = ['suda', 'reference', 'reference-batch'];
 const ms = (us) => (us === undefined ? undefined : us / 1000);
 const per_us = (r) => r.server?.cpuUsPerDelivery || undefined;
+// Over the connect phase (handshake, attach, presence); results from before suda-bench measured it have none.
+const per_connect_us = (r) => r.server?.cpuUsPerConnect || undefined;
+// Over the load phase, per acked message (its ack, its deliveries and its commit included).
+const per_acked_us = (r) =>
+  r.server && r.messages.acked ? (r.server.cpuSeconds * 1e6) / r.messages.acked : undefined;
 
 // family -> [label, extract(result), better: 'higher' | 'lower']
 const metrics = {
@@ -35,9 +40,11 @@ const metrics = {
     ['server RSS per client (KiB)', (r) => r.server?.rssPerClientBytes / 1024, 'lower'],
     ['server RSS, all connected (MiB)', (r) => r.server?.rssConnectedBytes / 2 ** 20, 'lower'],
     ['connections/s', (r) => r.connections.perSecond, 'higher'],
+    ['server CPU per connect (us)', per_connect_us, 'lower'],
   ],
   storm: [
     ['handshakes/s', (r) => r.connections.perSecond, 'higher'],
+    ['server CPU per connect (us)', per_connect_us, 'lower'],
     ['connect p50 (ms)', (r) => ms(r.connections.latencyUs.p50), 'lower'],
     ['connect p99 (ms)', (r) => ms(r.connections.latencyUs.p99), 'lower'],
     ['failed connections', (r) => r.connections.failures, 'lower'],
@@ -63,6 +70,7 @@ const metrics = {
   ],
   durable: [
     ['acked msg/s', (r) => r.messages.ackedPerSecond, 'higher'],
+    ['server CPU per acked message (us)', per_acked_us, 'lower'],
     ['ack p50 (ms)', (r) => ms(r.messages.ackLatencyUs.p50), 'lower'],
     ['ack p99 (ms)', (r) => ms(r.messages.ackLatencyUs.p99), 'lower'],
     ['lost', (r) => r.messages.lost, 'lower'],
@@ -392,8 +400,13 @@ if (args.plots && tables.latency) {
 const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
 const cpu_model = /model name\s*:\s*(.+)/.exec(cpuinfo)?.[1] ?? 'unknown';
 const cpus = os.cpus().length;
+// The commit the binaries were built from (compare records it), else the tree's HEAD now.
 let commit = 'unknown';
-try { commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim(); } catch { /* no git */ }
+try {
+  commit = readFileSync(path.join(last_dir, 'commit'), 'utf8').trim();
+} catch {
+  try { commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim(); } catch { /* no git */ }
+}
 const node_version = process.version;
 const loadavg = (name) => result_dirs.map((dir) => {
   try { return readFileSync(path.join(dir, name), 'utf8').split(' ').slice(0, 3).join(' '); } catch { return '?'; }
