@@ -200,6 +200,14 @@ void report_samples(benchmark::State& state, std::vector<double> samples_us) {
 
 // ---- floors --------------------------------------------------------------------------------------------------
 
+// The send and receive benchmarks' result: `count` frames per iteration, the measuring thread's CPU per frame.
+void report_per_frame(benchmark::State& state, std::size_t count, double cpu_seconds, const std::string& label) {
+  const auto frames_done = static_cast<double>(state.iterations()) * static_cast<double>(count);
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(count));
+  state.counters["us_per_frame"] = frames_done > 0 ? cpu_seconds * 1e6 / frames_done : 0.0;
+  state.SetLabel(label);
+}
+
 // Bounds "fan-out CPU per delivery <= 1/10 of the reference": the CPU a server pays per frame it writes, when it
 // writes N frames in one send(). On loopback the receiver's TCP path (softirq) runs in the sender's context, so
 // this is most of a delivery's kernel cost. Measured as the sending thread's CPU time, the same accounting as the
@@ -226,10 +234,7 @@ void BM_loopback_send(benchmark::State& state) {
   ::shutdown(pair.near.get(), SHUT_WR);  // the drain sees EOF and ends
   drain.join();
 
-  const auto sent = static_cast<double>(state.iterations()) * static_cast<double>(count);
-  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(count));
-  state.counters["us_per_frame"] = sent > 0 ? cpu * 1e6 / sent : 0.0;
-  state.SetLabel(placement("receiver", pinned));
+  report_per_frame(state, count, cpu, placement("receiver", pinned));
 }
 BENCHMARK(BM_loopback_send)->ArgName("frames")->Arg(1)->Arg(4)->Arg(16)->MinTime(0.5);
 
@@ -262,10 +267,7 @@ void BM_loopback_recv(benchmark::State& state) {
   }
   writer.join();
 
-  const auto received = static_cast<double>(state.iterations()) * static_cast<double>(count);
-  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(count));
-  state.counters["us_per_frame"] = received > 0 ? cpu * 1e6 / received : 0.0;
-  state.SetLabel(placement("writer", pinned));
+  report_per_frame(state, count, cpu, placement("writer", pinned));
 }
 BENCHMARK(BM_loopback_recv)->ArgName("frames")->Arg(1)->Arg(4)->Arg(16)->MinTime(0.5);
 
