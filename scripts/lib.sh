@@ -51,6 +51,9 @@ build_cpp() {
   export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/suda-ccache}"
   # Precompiled headers are cacheable only with these relaxations (ccache manual, "Precompiled headers").
   export CCACHE_SLOPPINESS="pch_defines,time_macros,include_file_mtime,include_file_ctime"
+  # Paths relative to the checkout, and the build folder left out of the hash, so that another clone of the tree
+  # (each at its own path) hits what this one compiled; debug info may then name the first clone's folder.
+  export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$SUDA_ROOT}" CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
   if [[ ! -f "$dir/build.ninja" ]]; then
     cmake -S "$SUDA_ROOT" -B "$dir" -G Ninja "$@" >/dev/null
   fi
