@@ -48,6 +48,8 @@ std::optional<options> parse_options(int argc, char** argv, int& exit_code) {
       ("duration", po::value(&o.duration)->default_value(o.duration), "seconds of load (idle: of holding)")
       ("drain", po::value(&o.drain)->default_value(o.drain), "seconds at most to wait for late acks/deliveries")
       ("body-bytes", po::value(&o.body_bytes)->default_value(o.body_bytes), "message body size")
+      ("client-msg-ids", po::value<std::string>()->default_value("none"),
+       "clientMsgId on each message: none, random (v4 UUIDs) or ordered (v7, time-ordered)")
       ("slow-fraction", po::value(&o.slow_fraction)->default_value(o.slow_fraction), "slow: share of clients that stop reading")
       ("slow-rcvbuf", po::value(&o.slow_receive_buffer)->default_value(o.slow_receive_buffer),
        "slow: SO_RCVBUF of the clients that stop reading (small, so the backlog lands in the server)")
@@ -89,6 +91,15 @@ std::optional<options> parse_options(int argc, char** argv, int& exit_code) {
   }
   o.kind = *kind;
   o.wait_synced = !vm.count("no-wait-synced");
+  if (const auto& ids = vm["client-msg-ids"].as<std::string>(); ids == "random") {
+    o.msg_ids = client_msg_ids::random;
+  } else if (ids == "ordered") {
+    o.msg_ids = client_msg_ids::ordered;
+  } else if (ids != "none") {
+    core::log::error("bench", "--client-msg-ids must be none, random or ordered");
+    exit_code = 2;
+    return std::nullopt;
+  }
   if (!vm.count("window")) o.window = o.kind == scenario::fanout ? 4 : o.kind == scenario::durable ? 1 : 0;
   if (o.label.empty()) o.label = o.url;
   if (o.threads == 0 || o.duration < 0 || o.drain < 0 || o.rate < 0 || o.slow_fraction < 0 || o.slow_fraction >= 1) {

@@ -9,6 +9,8 @@ namespace suda::bench {
 
 enum class scenario { idle, storm, fanout, latency, durable, slow, history };
 
+enum class client_msg_ids { none, random, ordered };
+
 struct options {
   std::string url = "http://127.0.0.1:8080";
   scenario kind = scenario::latency;
@@ -24,6 +26,9 @@ struct options {
   double duration = 10;           // seconds of sending (idle: of holding the connections)
   double drain = 10;              // seconds at most to wait for the last acks and deliveries
   std::size_t body_bytes = 64;
+  // clientMsgId on each message: none (as the reference's clients), random (v4 UUIDs) or ordered (v7 UUIDs,
+  // time-ordered, as the web UI sends). It decides where the server's dedupe index grows.
+  client_msg_ids msg_ids = client_msg_ids::none;
   double slow_fraction = 0.1;
   int slow_receive_buffer = 8192; // SO_RCVBUF of the clients that stop reading
   int server_pid = 0;

@@ -6,6 +6,7 @@
 #include "setup.hpp"
 #include "sio_client.hpp"
 
+#include "core/ids.hpp"
 #include "core/log.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -73,7 +74,23 @@ struct sender_pacing {
   std::int64_t interval_ns = 0;
   std::size_t window = 0;
   std::size_t body_bytes = 0;
+  client_msg_ids msg_ids = client_msg_ids::none;
 };
+
+// The clientMsgId of the next message, as --client-msg-ids asks.
+std::string next_client_msg_id(client_msg_ids kind) {
+  switch (kind) {
+    case client_msg_ids::random:
+      return core::new_uuid();
+    case client_msg_ids::ordered: {
+      const auto now = std::chrono::system_clock::now().time_since_epoch();
+      return core::new_uuid_v7(std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
+    }
+    case client_msg_ids::none:
+      break;
+  }
+  return {};
+}
 
 asio::awaitable<void> sender_loop(sio_client& client, const std::string& room_id, std::uint32_t room, sender_pacing pace,
                                   const std::atomic<bool>& stop, thread_stats& stats) {
@@ -97,7 +114,8 @@ asio::awaitable<void> sender_loop(sio_client& client, const std::string& room_id
       if (intended >= pace.stop_ns) break;
     }
     if (stop.load(std::memory_order_relaxed)) break;
-    if (!co_await client.send_message(room_id, room, intended, pace.body_bytes)) break;
+    const std::string client_msg_id = next_client_msg_id(pace.msg_ids);
+    if (!co_await client.send_message(room_id, room, intended, pace.body_bytes, client_msg_id)) break;
   }
 }
 
@@ -268,7 +286,8 @@ std::optional<run_result> run(const options& o) {
         const std::size_t t = slot.client % o.threads;
         // Phases spread evenly inside one interval, so the senders do not fire in bursts.
         sender_pacing pace{t0 + interval * static_cast<std::int64_t>(s) / static_cast<std::int64_t>(layout.senders.size()),
-                           o.kind == scenario::history ? history_stop : stop_ns, interval, window, o.body_bytes};
+                           o.kind == scenario::history ? history_stop : stop_ns, interval, window, o.body_bytes,
+                           o.msg_ids};
         senders.push_back(asio::co_spawn(*contexts[t],
                                          sender_loop(*clients[slot.client], (*rooms)[slot.room],
                                                      static_cast<std::uint32_t>(slot.room), pace, stop_sending, stats[t]),

@@ -245,7 +245,7 @@ void sio_client::on_ack(std::uint64_t id, bool failed) {
 }
 
 asio::awaitable<bool> sio_client::send_message(const std::string& room_id, std::uint32_t room, std::int64_t intended_ns,
-                                               std::size_t body_bytes) {
+                                               std::size_t body_bytes, std::string_view client_msg_id) {
   while (out_.size() >= max_queued && state_ == state::ready)
     co_await event_.async_wait(asio::as_tuple(asio::use_awaitable));
   if (state_ != state::ready) co_return false;
@@ -254,8 +254,10 @@ asio::awaitable<bool> sio_client::send_message(const std::string& room_id, std::
     ++stats_.table_full;
     co_return false;
   }
-  const std::string payload =
-      "{\"roomId\":\"" + room_id + "\",\"message\":\"" + stamp_body(stamp{index, intended_ns}, body_bytes) + "\"}";
+  std::string payload =
+      "{\"roomId\":\"" + room_id + "\",\"message\":\"" + stamp_body(stamp{index, intended_ns}, body_bytes) + "\"";
+  if (!client_msg_id.empty()) payload.append(",\"clientMsgId\":\"").append(client_msg_id).append("\"");
+  payload += '}';
   const std::string_view args[] = {payload};
   const std::uint64_t id = next_ack_id_++;
   std::string frame = "4";

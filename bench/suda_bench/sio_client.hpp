@@ -51,10 +51,11 @@ class sio_client {
   // Resolves true when ready, false on failure or timeout (the connection is closed then).
   boost::asio::awaitable<bool> connect(const connect_params& params);
 
-  // Sends a stamped `message` event to `room_id` (table room `room`) with an ack id; waits while the write
-  // queue is full. False when the client is closed or the message table is full.
+  // Sends a stamped `message` event to `room_id` (table room `room`) with an ack id, and `client_msg_id` as its
+  // clientMsgId unless empty; waits while the write queue is full. False when the client is closed or the
+  // message table is full.
   boost::asio::awaitable<bool> send_message(const std::string& room_id, std::uint32_t room, std::int64_t intended_ns,
-                                            std::size_t body_bytes);
+                                            std::size_t body_bytes, std::string_view client_msg_id = {});
 
   // Waits until fewer than `window` of this client's messages are unacknowledged, or until wake_all()/close.
   boost::asio::awaitable<void> wait_for_window(std::size_t window);

@@ -3,6 +3,7 @@
 // live event, an ack, a history page or a replay after reconnecting (docs/realtime.md).
 import { io, type Socket } from 'socket.io-client';
 import { api, ApiError, setUnauthorizedHandler } from './api';
+import { newClientMsgId } from './lib/ids';
 import { findGaps, gapRequest, newestSeq, type LocalMessage } from './lib/messages';
 import { isViewing, myReadSeq, store } from './state';
 import type { HistoryPage, MemberEvent, Message, PresenceEvent, Profile, ReadEvent, Room, User } from './types';
@@ -16,13 +17,6 @@ type Ack<T> = T | { error: { code: string; message: string } };
 
 function isError<T>(ack: Ack<T>): ack is { error: { code: string; message: string } } {
   return !!ack && typeof ack === 'object' && 'error' in ack && !!(ack as { error?: unknown }).error;
-}
-
-/** A random id for clientMsgId; crypto.randomUUID needs a secure context, getRandomValues does not. */
-export function newClientMsgId(): string {
-  if (typeof crypto.randomUUID === 'function' && globalThis.isSecureContext) return crypto.randomUUID();
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 class ChatClient {
