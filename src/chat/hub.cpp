@@ -81,25 +81,20 @@ asio::awaitable<hub::session_id> hub::attach_on_strand(std::shared_ptr<subscribe
     // can have been handled before this join, and then nothing would take this client out of the room before
     // that read (members only). A held room delivers no message: like during a catch-up, live messages only
     // raise highest_seen, and the release below fetches them from the store.
-    std::unordered_set<std::string> held;
     std::vector<std::string> room_ids;
     room_ids.reserve(first.size());
     for (auto& r : first) {
       if (it->second.rooms.contains(r.room_id)) continue;  // joined meanwhile through a "room" event
+      // Where the client starts: what it says it has, else the seq read (for rooms of `floors`: read before it
+      // was told it is connected). Past the room's last seq is clamped at the release below, against the
+      // confirming read.
       std::int64_t from = r.last_seq;
-      // Where the client starts: what it says it has, else the seq read before it was told it is connected.
-      std::optional<std::int64_t> start;
       if (known)
-        if (auto k = known->find(r.room_id); k != known->end()) start = k->second;
-      if (floors)
-        if (auto f = floors->find(r.room_id); !start && f != floors->end()) start = f->second;
-      // Past the room's last seq is clamped at the release below, against the confirming read.
-      if (start) from = std::max<std::int64_t>(*start, 0);
+        if (auto k = known->find(r.room_id); k != known->end()) from = std::max<std::int64_t>(k->second, 0);
       join_room(id, it->second, r.room_id, from);
       room_cursor& joined = it->second.rooms.find(r.room_id)->second;
       joined.catching_up = true;
       joined.held = true;
-      held.insert(r.room_id);
       room_ids.push_back(std::move(r.room_id));
     }
     // Presence: tell the others I am online (first client of this user here). Who is online reaches me as one
@@ -132,8 +127,9 @@ asio::awaitable<hub::session_id> hub::attach_on_strand(std::shared_ptr<subscribe
         continue;
       }
       room_cursor& c = cursor->second;
-      if (held.contains(r.room_id) && c.catching_up) {
-        // Still a member: release the room, fetching what was committed since `from` (seen live or not).
+      if (c.held) {
+        // Joined held in this round and still a member: release the room, fetching what was committed since
+        // `from` (seen live or not).
         c.last = std::min(c.last, r.last_seq);
         const std::int64_t newest = std::max(r.last_seq, c.highest_seen);
         c.catching_up = false;

@@ -51,7 +51,7 @@ class client_state final : public chat::subscriber {
 
   const std::string user_id;
   // The user's rooms' seqs, read before the CONNECT answer went out: where delivery starts (see authorize).
-  // Handed to the hub's attach, which leaves it empty.
+  // Handed to the hub's attach (moved out) as its first read.
   chat::hub::seq_map floors;
 
  private:
@@ -163,8 +163,8 @@ asio::awaitable<std::optional<std::string>> chat_gateway::authorize(sio::socket&
   if (!user) co_return refused;
   auto state = std::make_shared<client_state>(socket.weak_from_this(), std::move(*user), core::hash_token(*token));
   // Read before the CONNECT answer goes out, so that "connect" on the client means: whatever is committed from
-  // now on reaches this socket. The hub's own read of the rooms comes later (after the answer) and alone would
-  // skip what was committed in between.
+  // now on reaches this socket. The hub's attach (after the answer) takes it as its first read of the user's
+  // rooms; a read of its own, made then, would skip what was committed in between.
   auto rooms = co_await chat_.room_seqs(state->user_id);
   if (!rooms) co_return std::optional<std::string>("unavailable: try again");
   for (auto& r : *rooms) state->floors.emplace(std::move(r.room_id), r.last_seq);
