@@ -54,13 +54,18 @@ bool socket_impl::emit(std::string_view event, arguments args) {
   return send_packet(std::move(p), event);
 }
 
-bool socket_impl::send_encoded(engineio::frame packet) {
-  // The fan-out path: the early answer avoids the lock for a socket that is gone.
-  if (!connected()) return false;
+template <class Queue>
+bool socket_impl::queue_if_connected(Queue&& queue) {
   std::lock_guard lock(send_mutex_);
   if (state_.load(std::memory_order_relaxed) != state::connected) return false;
   auto connection = connection_.lock();
-  return connection && connection->send(std::move(packet));
+  return connection && queue(*connection);
+}
+
+bool socket_impl::send_encoded(engineio::frame packet) {
+  // The fan-out path: the early answer avoids the lock for a socket that is gone.
+  if (!connected()) return false;
+  return queue_if_connected([&packet](engineio::socket& connection) { return connection.send(std::move(packet)); });
 }
 
 bool socket_impl::send_packet(packet p, std::string_view what) {
@@ -71,14 +76,8 @@ bool socket_impl::send_packet(packet p, std::string_view what) {
     core::log::warn(log_component, "socket ", id_, ": not sending ", what, ": ", frames.error().message);
     return false;
   }
-  return send_if_connected(std::move(*frames));
-}
-
-bool socket_impl::send_if_connected(std::vector<engineio::frame> frames) {
-  std::lock_guard lock(send_mutex_);
-  if (state_.load(std::memory_order_relaxed) != state::connected) return false;
-  auto connection = connection_.lock();
-  return connection && send_frames(*connection, std::move(frames));
+  return queue_if_connected(
+      [&frames](engineio::socket& connection) { return send_frames(connection, std::move(*frames)); });
 }
 
 ack_sender socket_impl::make_ack(std::uint64_t ack_id) {

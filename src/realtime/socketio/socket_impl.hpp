@@ -78,8 +78,10 @@ class socket_impl final : public socket {
   ack_sender make_ack(std::uint64_t ack_id);
   // Encodes `p` here and queues it if the socket is still connected.
   bool send_packet(packet p, std::string_view what);
-  // Queues the frames under send_mutex_ if the socket is connected; false when not queued.
-  bool send_if_connected(std::vector<engineio::frame> frames);
+  // Runs `queue(connection)` under send_mutex_ if the socket is connected and its connection alive; false
+  // when not queued. The one place that orders a frame against the DISCONNECT (see send_mutex_).
+  template <class Queue>
+  bool queue_if_connected(Queue&& queue);
 
   const std::string id_;
   const std::string nsp_;
