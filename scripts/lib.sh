@@ -44,9 +44,8 @@ ensure_node() {
   fi
 }
 
-# Configures and builds the C++ tree in $1 with extra CMake arguments; only stale targets are rebuilt.
-build_cpp() {
-  local dir="$1"; shift
+# The ccache settings of every C++ build (CMake picks ccache up by itself when it is installed).
+use_ccache() {
   # Outside the work tree, so a fresh clone on the same machine (CI) starts with a warm cache.
   export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/suda-ccache}"
   # Precompiled headers are cacheable only with these relaxations (ccache manual, "Precompiled headers").
@@ -54,6 +53,12 @@ build_cpp() {
   # Paths relative to the checkout, and the build folder left out of the hash, so that another clone of the tree
   # (each at its own path) hits what this one compiled; debug info may then name the first clone's folder.
   export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$SUDA_ROOT}" CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
+}
+
+# Configures and builds the C++ tree in $1 with extra CMake arguments; only stale targets are rebuilt.
+build_cpp() {
+  local dir="$1"; shift
+  use_ccache
   if [[ ! -f "$dir/build.ninja" ]]; then
     cmake -S "$SUDA_ROOT" -B "$dir" -G Ninja "$@" >/dev/null
   fi
