@@ -1,5 +1,7 @@
 #include "store/reader_pool.hpp"
 
+#include "core/batch_scheduling.hpp"
+
 namespace suda::store {
 
 reader_pool::reader_pool(database& db, unsigned threads) : db_(db), pool_(threads) {}
@@ -9,6 +11,7 @@ reader_pool::~reader_pool() { stop(); }
 void reader_pool::stop() { pool_.join(); }
 
 reader_pool::lease::lease(reader_pool& o) : owner(o) {
+  core::use_batch_scheduling();  // a pool thread's first read: see batch_scheduling.hpp
   {
     std::lock_guard lock(owner.mutex_);
     if (!owner.idle_.empty()) {

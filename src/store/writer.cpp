@@ -1,5 +1,6 @@
 #include "store/writer.hpp"
 
+#include "core/batch_scheduling.hpp"
 #include "core/log.hpp"
 
 #include <stdexcept>
@@ -47,6 +48,9 @@ void writer::enqueue(job j) {
 }
 
 void writer::run_loop() {
+  // Woken by every append: without this, on a core shared with the I/O thread it would commit each message as
+  // soon as it is queued, one per transaction (see batch_scheduling.hpp).
+  core::use_batch_scheduling();
   std::vector<job> taken;
   std::vector<append_job> batch;
   bool upkeep_due = false;  // work was done since the last upkeep

@@ -12,6 +12,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 #include <gtest/gtest.h>
+#include <sched.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -89,6 +90,14 @@ TEST(ReaderPool, ReadsRunOnPoolThreads) {
   auto where = read(io, pool, [](connection&) { return std::this_thread::get_id(); }).get();
   EXPECT_NE(where, io.id());  // never on the I/O thread
   EXPECT_NE(where, std::this_thread::get_id());
+}
+
+TEST(ReaderPool, ReadsRunUnderSchedBatch) {
+  scratch s;
+  reader_pool pool(s.db(), 1);
+  io_thread io;
+  // A read does not preempt the I/O thread that asked for it (core/batch_scheduling.hpp).
+  EXPECT_EQ(read(io, pool, [](connection&) { return sched_getscheduler(0); }).get(), SCHED_BATCH);
 }
 
 TEST(ReaderPool, ReadsSeeWhatTheWriterCommitted) {

@@ -10,6 +10,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 #include <gtest/gtest.h>
+#include <sched.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -233,6 +234,19 @@ TEST(Writer, RunReturnsTheValueOfItsFunctionInQueueOrder) {
   ASSERT_TRUE(user);
   EXPECT_EQ(user->display_name, "Robert");
   EXPECT_EQ(s.db().connect()->find_user(s.bob)->display_name, "Robert");
+}
+
+TEST(Writer, ItsThreadRunsUnderSchedBatch) {
+  // So that on a core shared with the I/O thread an append does not preempt it, and the appends queued
+  // meanwhile share one commit (core/batch_scheduling.hpp).
+  scratch s;
+  writer w(s.db());
+  io_thread io;
+  auto policy = io.spawn([&]() -> asio::awaitable<int> {
+    co_return co_await w.run([](connection&) { return sched_getscheduler(0); });
+  });
+  EXPECT_EQ(policy.get(), SCHED_BATCH);
+  EXPECT_EQ(sched_getscheduler(0), SCHED_OTHER);  // the caller's thread keeps its own
 }
 
 TEST(Writer, RunPropagatesExceptionsToTheCaller) {
