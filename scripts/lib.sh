@@ -11,7 +11,7 @@ log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 BUILD_PACKAGES=(
   g++ cmake ninja-build ccache pkg-config git ca-certificates
   libboost1.81-all-dev libboost-json1.81-dev libboost-url1.81-dev
-  libsqlite3-dev libsodium-dev libvips-dev libpq-dev libhiredis-dev
+  libsqlite3-dev libsodium-dev libvips-dev libpq-dev libhiredis-dev libjemalloc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 

@@ -24,14 +24,31 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#ifdef SUDA_WITH_JEMALLOC
+#include <jemalloc/jemalloc.h>
+#endif
+
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
 namespace {
+
+// Which malloc serves the process: the log says so, since only a build without sanitizers links jemalloc.
+std::string allocator_name() {
+#ifdef SUDA_WITH_JEMALLOC
+  const char* version = nullptr;
+  std::size_t size = sizeof version;
+  if (mallctl("version", &version, &size, nullptr, 0) == 0 && version) return std::string("jemalloc ") + version;
+  return "jemalloc";
+#else
+  return "the default malloc";
+#endif
+}
 namespace asio = boost::asio;
 using namespace suda;
 
@@ -88,7 +105,7 @@ int run(const core::config& cfg) {
   server.set_upgrade_handler(net::engineio_http::upgrade_dispatcher({{"/socket.io", &eio}, {"/api/socket.io", &eio}}));
   server.start();
   core::log::info("main", "suda ready on http://", cfg.listen_host, ":", server.port(), " with ",
-                  io_threads, " I/O threads, database ", cfg.database_url());
+                  io_threads, " I/O threads, database ", cfg.database_url(), ", allocator ", allocator_name());
 
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
