@@ -29,6 +29,7 @@
 #endif
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -82,6 +83,7 @@ int run(const core::config& cfg) {
   sio.add_namespace("/", gateway.main_namespace());
   realtime::engineio::server_options eio_options;
   eio_options.allowed_origins = cfg.allowed_origins;
+  eio_options.broadcast_linger = std::chrono::microseconds(cfg.broadcast_linger_us);
   realtime::engineio::server eio(ioc, eio_options, [&sio](std::shared_ptr<realtime::engineio::socket> connection) {
     sio.accept(std::move(connection));
   });

@@ -444,7 +444,7 @@ void hub::maybe_synced(session& s) {
   s.sync_requested = false;
   json::object seqs;
   for (auto& [room_id, cursor] : s.rooms) seqs[room_id] = cursor.last;
-  s.client->deliver(encoder_("synced", json::serialize(json::object{{"lastSeqs", std::move(seqs)}})));
+  s.client->answer(encoder_("synced", json::serialize(json::object{{"lastSeqs", std::move(seqs)}})));
 }
 
 void hub::publish_presence(std::string_view user_id, const std::vector<std::string>& room_ids, bool online) {

@@ -55,7 +55,12 @@ using wire_encoder = std::function<wire(std::string_view event, std::string_view
 class subscriber {
  public:
   virtual ~subscriber() = default;
+  // A broadcast: the transport may hold it briefly to share a socket write with the next ones
+  // (engineio::server_options::broadcast_linger).
   virtual void deliver(const wire& packet) = 0;
+  // The answer to this client's own request (`synced` after its CONNECT): never held, and it takes whatever is
+  // held along, in order. A client waits for it, so holding it would only slow every connect down.
+  virtual void answer(const wire& packet) { deliver(packet); }
   // The login session whose token hashes to `token_hash` ended (logout): a client opened with it must stop.
   virtual void end_session(std::string_view token_hash) { (void)token_hash; }
 };

@@ -42,6 +42,7 @@ std::string env_to_option(const std::string& env) {
       {"SUDA_LOGIN_RATE_IP", "login-rate-ip"},
       {"SUDA_LOGIN_RATE_ACCOUNT", "login-rate-account"},
       {"SUDA_READ_TIMEOUT", "read-timeout"},
+      {"SUDA_BROADCAST_LINGER_US", "broadcast-linger-us"},
   };
   for (auto& [e, o] : names)
     if (env == e) return o;
@@ -72,7 +73,9 @@ result<config> parse_config(int argc, const char* const* argv) {
        po::value(&cfg.login_per_account_per_minute)->default_value(cfg.login_per_account_per_minute),
        "login attempts allowed per minute for one account")
       ("read-timeout", po::value(&cfg.read_timeout_seconds)->default_value(cfg.read_timeout_seconds),
-       "seconds a client has to send a whole request");
+       "seconds a client has to send a whole request")
+      ("broadcast-linger-us", po::value(&cfg.broadcast_linger_us)->default_value(cfg.broadcast_linger_us),
+       "microseconds a broadcast may wait on a busy WebSocket to share a socket write with the next ones (0: off)");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, options), vm);
@@ -96,6 +99,8 @@ result<config> parse_config(int argc, const char* const* argv) {
     start = comma + 1;
   }
   if (cfg.read_timeout_seconds == 0) return bad_request("bad_option", "--read-timeout must be positive");
+  if (cfg.broadcast_linger_us > 1'000'000)
+    return bad_request("bad_option", "--broadcast-linger-us must be at most 1000000 (one second)");
   return cfg;
 }
 

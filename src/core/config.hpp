@@ -27,6 +27,12 @@ struct config {
   unsigned read_timeout_seconds = 30;        // a request's header and body must arrive within this
   unsigned idle_timeout_seconds = 60;        // keep-alive connections idle longer than this are closed
 
+  // Realtime.
+  // --broadcast-linger-us / SUDA_BROADCAST_LINGER_US (engineio::server_options::broadcast_linger): how long a
+  // broadcast may wait on a socket that wrote less than this long ago. 50 ms: a socket receiving fewer than 20
+  // frames a second never waits; a busy room's sockets write several frames per send (docs/performance.md).
+  unsigned broadcast_linger_us = 50'000;
+
   // Login rate limits: attempts per minute.
   unsigned login_per_ip_per_minute = 20;     // --login-rate-ip / SUDA_LOGIN_RATE_IP
   unsigned login_per_account_per_minute = 10;// --login-rate-account / SUDA_LOGIN_RATE_ACCOUNT

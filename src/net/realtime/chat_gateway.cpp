@@ -34,7 +34,10 @@ class client_state final : public chat::subscriber {
   // Called on the hub's strand for every recipient of a broadcast: the socket queues the shared bytes on its
   // connection right there (one reference count increment, no post).
   void deliver(const chat::wire& packet) override {
-    if (auto s = socket_.lock()) s->send_encoded(eio::frame{packet, false});
+    if (auto s = socket_.lock()) s->send_encoded(eio::frame{packet, false, /*may_linger=*/true});
+  }
+  void answer(const chat::wire& packet) override {
+    if (auto s = socket_.lock()) s->send_encoded(eio::frame{packet, false, /*may_linger=*/false});
   }
   // Logging out ends the sockets of that login session: the token no longer works anywhere.
   void end_session(std::string_view token_hash) override {

@@ -18,10 +18,17 @@ outbox::push_result outbox::push_locked(std::span<const outgoing> items) {
     open_ = false;
     return push_result::over_limit;
   }
+  std::size_t urgent = 0;
+  for (const auto& item : items) urgent += item.may_linger ? 0 : 1;
   queue_.insert(queue_.end(), items.begin(), items.end());
   queued_bytes_ += bytes;
+  urgent_queued_ += urgent;
   if (consumer_idle_ && !items.empty()) {
     consumer_idle_ = false;
+    return push_result::queued_wake;
+  }
+  if (consumer_lingering_ && urgent > 0) {
+    consumer_lingering_ = false;
     return push_result::queued_wake;
   }
   return push_result::queued;
@@ -47,19 +54,28 @@ std::vector<outgoing> outbox::take(bool go_idle) {
   }
   taken.swap(queue_);
   queued_bytes_ = 0;
+  urgent_queued_ = 0;
   consumer_idle_ = false;
+  consumer_lingering_ = false;
   return taken;
 }
 
-void outbox::take_into(std::vector<outgoing>& out, bool go_idle) {
+bool outbox::take_into(std::vector<outgoing>& out, bool go_idle, bool may_linger) {
   std::lock_guard lock(mutex_);
   if (queue_.empty()) {
     if (go_idle) consumer_idle_ = true;
-    return;
+    return false;
+  }
+  if (may_linger && urgent_queued_ == 0) {
+    consumer_lingering_ = true;
+    return true;
   }
   out.swap(queue_);
   queued_bytes_ = 0;
+  urgent_queued_ = 0;
   consumer_idle_ = false;
+  consumer_lingering_ = false;
+  return false;
 }
 
 void outbox::close() {
@@ -72,8 +88,10 @@ void outbox::clear() {
   std::lock_guard lock(mutex_);
   open_ = false;
   consumer_idle_ = false;
+  consumer_lingering_ = false;
   dropped.swap(queue_);
   queued_bytes_ = 0;
+  urgent_queued_ = 0;
 }
 
 bool outbox::is_open() const {

@@ -30,11 +30,12 @@ struct outgoing {
   packet_type type = packet_type::message;
   std::shared_ptr<const std::string> data;  // may be null: no data
   bool binary = false;                      // only for messages
+  bool may_linger = false;                  // see frame::may_linger; never for control packets
 
   std::size_t size() const noexcept { return 1 + (data ? data->size() : 0); }
   std::string_view view() const noexcept { return data ? std::string_view(*data) : std::string_view(); }
 
-  static outgoing message(const frame& f) { return outgoing{packet_type::message, f.bytes, f.binary}; }
+  static outgoing message(const frame& f) { return outgoing{packet_type::message, f.bytes, f.binary, f.may_linger}; }
   static outgoing control(packet_type type, std::string_view data = {});
 };
 
@@ -69,7 +70,11 @@ class outbox {
   std::vector<outgoing> take(bool go_idle);
   // The same into `out` (which must be empty), handing `out`'s storage to the queue in exchange: a consumer
   // that keeps its vector allocates nothing per batch.
-  void take_into(std::vector<outgoing>& out, bool go_idle);
+  //
+  // With `may_linger`, a queue holding only packets that may linger (frame::may_linger) is left where it is and
+  // the consumer is marked lingering: later pushes of such packets do not wake it, the first push of any other
+  // packet does (queued_wake). Returns true when it lingers, so the consumer comes back by itself (a timer).
+  bool take_into(std::vector<outgoing>& out, bool go_idle, bool may_linger = false);
 
   // Refuses further push(); push_control() still works. Idempotent.
   void close();
@@ -84,8 +89,10 @@ class outbox {
   mutable std::mutex mutex_;  // guards the fields below; held only to push or swap, never across I/O
   std::vector<outgoing> queue_;
   std::size_t queued_bytes_ = 0;
+  std::size_t urgent_queued_ = 0;  // queued packets that may not linger
   bool open_ = true;
   bool consumer_idle_ = false;
+  bool consumer_lingering_ = false;  // woken only by a packet that may not linger
 };
 
 // The body of a long-polling response: the packets joined by the record separator, binary as "b"+base64.

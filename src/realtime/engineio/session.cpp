@@ -514,7 +514,16 @@ void session::write_websocket(const std::shared_ptr<websocket_transport>& ws) {
     ws_writing_ = false;
     return;
   }
-  outbox_.take_into(write_batch_, /*go_idle=*/true);
+  // A busy socket's broadcasts wait for the ones after them, up to broadcast_linger after the last write; a
+  // quiet socket's first frame, or anything with an answer among it, goes at once.
+  const auto linger = options_->broadcast_linger;
+  const auto now = linger.count() > 0 ? clock::now() : clock::time_point{};
+  const bool may_linger = linger.count() > 0 && phase_ == phase::open && now < last_ws_write_ + linger;
+  if (outbox_.take_into(write_batch_, /*go_idle=*/true, may_linger)) {
+    ws_writing_ = false;
+    linger_until(last_ws_write_ + linger);
+    return;
+  }
   if (write_batch_.empty()) {
     if (phase_ == phase::closing && close_requested_) {
       auto self = shared_from_this();
@@ -526,6 +535,7 @@ void session::write_websocket(const std::shared_ptr<websocket_transport>& ws) {
     ws_writing_ = false;
     return;
   }
+  if (linger.count() > 0) last_ws_write_ = now;
   const auto ec = ws->queue(write_batch_);
   // The bytes are copied: a broadcast's frames are released now, not once the peer has read them. A batch
   // vector grown by a burst is given back rather than kept by an idle connection.
@@ -544,6 +554,18 @@ void session::write_websocket(const std::shared_ptr<websocket_transport>& ws) {
       return;
     }
     self->write_websocket(ws);
+  });
+}
+
+// The writer comes back at `deadline` to write what lingered (the outbox wakes it earlier for an answer). One timer
+// per session, made on its first linger, so a socket that never lingers carries none; re-arming it cancels the
+// earlier wait, whose handler then does nothing.
+void session::linger_until(clock::time_point deadline) {
+  if (!linger_timer_) linger_timer_ = std::make_unique<asio::steady_timer>(strand_);
+  linger_timer_->expires_at(deadline);
+  linger_timer_->async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
+    if (ec) return;
+    if (auto self = weak.lock()) self->flush();
   });
 }
 

@@ -32,6 +32,7 @@
 
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
 #include <atomic>
@@ -139,6 +140,9 @@ class session final : public socket, public std::enable_shared_from_this<session
   bool claim_if_due(clock::time_point now) noexcept;
   void on_heartbeat();  // strand
 
+  // strand: socket writes of the WebSocket carrying the session (0 without one), for tests and measurements.
+  std::uint64_t websocket_writes() const noexcept { return ws_ ? ws_->socket_writes() : 0; }
+
  private:
   enum class phase { open, closing, closed };
 
@@ -162,6 +166,7 @@ class session final : public socket, public std::enable_shared_from_this<session
 
   void start_writer();
   void write_websocket(const std::shared_ptr<websocket_transport>& ws);
+  void linger_until(clock::time_point deadline);
   static boost::asio::awaitable<void> close_websocket(std::shared_ptr<session> self,
                                                       std::shared_ptr<websocket_transport> ws);
   boost::asio::awaitable<void> on_probe_frame(std::shared_ptr<websocket_transport> ws, bool binary,
@@ -196,6 +201,8 @@ class session final : public socket, public std::enable_shared_from_this<session
   std::shared_ptr<websocket_transport> ws_;     // the WebSocket carrying the session, once it does
   bool ws_writing_ = false;                     // its writer is running (a flush or the closing handshake)
   std::vector<outgoing> write_batch_;           // the writer's batch, kept between batches (small) for reuse
+  clock::time_point last_ws_write_{};           // when the writer last started a socket write
+  std::unique_ptr<boost::asio::steady_timer> linger_timer_;  // made on the first linger (broadcast_linger)
   bool close_requested_ = false;                // the writer ends with the closing handshake
   std::shared_ptr<websocket_transport> probe_;  // a WebSocket being tested for the upgrade
   bool probe_answered_ = false;                 // "3probe" sent: the client is pausing polling

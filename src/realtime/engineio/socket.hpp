@@ -20,6 +20,9 @@ namespace suda::realtime::engineio {
 struct frame {
   std::shared_ptr<const std::string> bytes;  // text: the data after the "4" type digit; binary: the raw bytes
   bool binary = false;
+  // A broadcast that may wait up to server_options::broadcast_linger on a busy WebSocket to share a socket write
+  // with the frames after it. Answers and acks leave this unset: they go out at once, with whatever waits.
+  bool may_linger = false;
 };
 
 inline frame text_frame(std::string data) { return frame{std::make_shared<const std::string>(std::move(data)), false}; }

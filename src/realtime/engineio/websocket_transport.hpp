@@ -26,6 +26,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -81,6 +82,8 @@ class websocket_transport {
   void abort() noexcept;
 
   bool is_open() const noexcept { return stream_.is_open(); }
+  // Socket writes issued so far (the 101 response included), for tests and measurements.
+  std::uint64_t socket_writes() const noexcept { return stream_.next_layer().socket_writes(); }
 
   // Gives back the write buffer when nothing is pending (an idle connection).
   void release_idle_buffers() noexcept { stream_.next_layer().release_idle_buffers(); }

@@ -76,6 +76,13 @@ wire encode(std::string_view event, std::string_view data) {
 // Records what the hub delivers (on its strand) for the test thread to wait on and read.
 class recorder final : public subscriber {
  public:
+  void answer(const wire& bytes) override {
+    {
+      std::lock_guard lock(mutex_);
+      answers_.push_back(bytes);
+    }
+    deliver(bytes);
+  }
   void deliver(const wire& bytes) override {
     auto bar = bytes->find('|');
     packet got{bytes->substr(0, bar), json::parse(std::string_view(*bytes).substr(bar + 1)).as_object()};
@@ -92,6 +99,13 @@ class recorder final : public subscriber {
   std::vector<wire> wires() const {
     std::lock_guard lock(mutex_);
     return wires_;
+  }
+  // What came as an answer (never held by the transport) rather than as a broadcast.
+  std::vector<std::string> answer_events() const {
+    std::lock_guard lock(mutex_);
+    std::vector<std::string> out;
+    for (const auto& w : answers_) out.push_back(w->substr(0, w->find('|')));
+    return out;
   }
 
   // Waits until a packet satisfies `match`; false after `patience`.
@@ -139,10 +153,11 @@ class recorder final : public subscriber {
   }
 
  private:
-  mutable std::mutex mutex_;  // guards packets_ and wires_: written on the hub's strand, read by the test
+  mutable std::mutex mutex_;  // guards packets_, wires_ and answers_: written on the hub's strand, read by the test
   std::condition_variable changed_;
   std::vector<packet> packets_;
   std::vector<wire> wires_;
+  std::vector<wire> answers_;
 };
 
 std::vector<std::int64_t> range(std::int64_t first, std::int64_t last) {
@@ -637,6 +652,9 @@ TEST_F(HubTest, AttachWithKnownSeqsReplaysWhatIsMissingThenSynced) {
   EXPECT_TRUE(client->seqs(r2).empty());  // it has everything of r2
   EXPECT_EQ(packets.back().event, "synced");  // after the replay
   EXPECT_EQ(client->count("synced"), 1u);
+  // The replayed messages are broadcasts (the transport may hold them); `synced`, which the client waits for,
+  // is the one answer, and takes them along.
+  EXPECT_EQ(client->answer_events(), std::vector<std::string>{"synced"});
   EXPECT_EQ(json::value(packets.back().data), json::parse(R"({"lastSeqs":{")" + r1 + R"(":5,")" + r2 + R"(":2}})"));
   // Live delivery goes on from there.
   post(r1, bob);

@@ -30,6 +30,27 @@ TEST(Config, RejectsAMalformedListenAddress) {
   }
 }
 
+TEST(Config, BroadcastLingerIs50MsUnlessSetAndAtMostASecond) {
+  {
+    const char* argv[] = {"suda"};
+    auto cfg = parse_config(1, argv);
+    ASSERT_TRUE(cfg);
+    EXPECT_EQ(cfg->broadcast_linger_us, 50'000u);
+  }
+  {
+    const char* argv[] = {"suda", "--broadcast-linger-us", "0"};
+    auto cfg = parse_config(3, argv);
+    ASSERT_TRUE(cfg);
+    EXPECT_EQ(cfg->broadcast_linger_us, 0u);
+  }
+  {
+    const char* argv[] = {"suda", "--broadcast-linger-us", "1000001"};
+    auto cfg = parse_config(3, argv);
+    ASSERT_FALSE(cfg);
+    EXPECT_EQ(cfg.error().code, "bad_option");
+  }
+}
+
 TEST(Config, RejectsUnknownFlags) {
   const char* argv[] = {"suda", "--no-such-flag"};
   auto cfg = parse_config(2, argv);

@@ -53,6 +53,58 @@ TEST(outbox, take_into_swaps_storage_with_the_consumer_and_goes_idle_when_empty)
   EXPECT_EQ(box.push(text("d")), outbox::push_result::queued_wake);
 }
 
+outgoing broadcast(std::string data) {
+  auto f = text_frame(std::move(data));
+  f.may_linger = true;
+  return outgoing::message(f);
+}
+
+TEST(outbox, a_lingering_consumer_leaves_broadcasts_queued_and_is_woken_only_by_an_answer) {
+  outbox box({10, 1000});
+  std::vector<outgoing> batch;
+  EXPECT_EQ(box.push(broadcast("a")), outbox::push_result::queued);
+  EXPECT_TRUE(box.take_into(batch, /*go_idle=*/true, /*may_linger=*/true));  // lingers: nothing handed out
+  EXPECT_TRUE(batch.empty());
+  EXPECT_EQ(box.push(broadcast("b")), outbox::push_result::queued);  // no wake-up for another broadcast
+  EXPECT_EQ(box.push(text("answer")), outbox::push_result::queued_wake);
+  EXPECT_EQ(box.push(text("another answer")), outbox::push_result::queued);  // one wake-up
+  // An answer is queued: the consumer takes everything, in order, even if it may linger.
+  EXPECT_FALSE(box.take_into(batch, true, true));
+  ASSERT_EQ(batch.size(), 4u);
+  EXPECT_EQ(batch[0].view(), "a");
+  EXPECT_EQ(batch[1].view(), "b");
+  EXPECT_EQ(batch[2].view(), "answer");
+  EXPECT_EQ(batch[3].view(), "another answer");
+}
+
+TEST(outbox, a_consumer_that_may_not_linger_takes_broadcasts_at_once) {
+  outbox box({10, 1000});
+  std::vector<outgoing> batch;
+  EXPECT_EQ(box.push(broadcast("a")), outbox::push_result::queued);
+  EXPECT_FALSE(box.take_into(batch, true, /*may_linger=*/false));
+  ASSERT_EQ(batch.size(), 1u);
+  batch.clear();
+  // After a batch was handed out, answers no longer count: the next broadcasts may linger again.
+  EXPECT_EQ(box.push(broadcast("b")), outbox::push_result::queued);
+  EXPECT_TRUE(box.take_into(batch, true, true));
+  EXPECT_TRUE(batch.empty());
+  // Control packets never linger.
+  EXPECT_EQ(box.push_control(outgoing::control(packet_type::ping)), outbox::push_result::queued_wake);
+  EXPECT_FALSE(box.take_into(batch, true, true));
+  EXPECT_EQ(batch.size(), 2u);
+}
+
+TEST(outbox, lingering_ends_with_the_queue_when_it_is_cleared) {
+  outbox box({10, 1000});
+  std::vector<outgoing> batch;
+  EXPECT_EQ(box.push(broadcast("a")), outbox::push_result::queued);
+  EXPECT_TRUE(box.take_into(batch, true, true));
+  box.clear();
+  EXPECT_EQ(box.push(text("late")), outbox::push_result::closed);
+  EXPECT_FALSE(box.take_into(batch, true, true));
+  EXPECT_TRUE(batch.empty());
+}
+
 TEST(outbox, a_push_over_the_packet_bound_is_refused_once_then_the_outbox_is_closed) {
   outbox box({2, 1000});
   EXPECT_EQ(box.push(text("a")), outbox::push_result::queued);

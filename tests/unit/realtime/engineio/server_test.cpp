@@ -1,4 +1,5 @@
 #include "realtime/engineio/server.hpp"
+#include "realtime/engineio/session.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -686,6 +687,78 @@ TEST(engineio_server, a_direct_websocket_starts_with_the_open_packet_and_carries
 
   ws.write("1");  // the client closes
   EXPECT_EQ(h.rec.close_reason(sid), "transport close");
+}
+
+// Runs `fn` on the session's strand and returns its value.
+template <class Fn>
+auto on_strand(const std::shared_ptr<socket>& s, Fn fn) {
+  std::promise<std::invoke_result_t<Fn&>> result;
+  auto value = result.get_future();
+  asio::post(s->get_executor(), [&] { result.set_value(fn()); });
+  return wait(std::move(value));
+}
+
+frame lingering(std::string data) {
+  auto f = text_frame(std::move(data));
+  f.may_linger = true;
+  return f;
+}
+
+TEST(engineio_server, a_busy_websocket_holds_broadcasts_until_an_answer_takes_them_along) {
+  auto options = quiet_options();
+  options.broadcast_linger = 30s;  // far longer than the test: only the answer can release what waits
+  harness h(options);
+  ws_client ws(h);
+  ASSERT_TRUE(ws.connect(ws_client::direct()));
+  ws.read_text();  // the open packet: the socket wrote just now, so it counts as busy
+  const auto sid = h.rec.only_sid();
+  auto s = h.rec.socket_of(sid);
+  auto eio_session = std::dynamic_pointer_cast<session>(s);
+  ASSERT_TRUE(eio_session);
+  const auto writes = [&] { return on_strand(s, [&] { return eio_session->websocket_writes(); }); };
+  const auto before = writes();
+
+  EXPECT_TRUE(s->send(lingering("a")));
+  harness::settle(s);
+  EXPECT_TRUE(s->send(lingering("b")));
+  harness::settle(s);
+  EXPECT_EQ(writes(), before);  // both wait
+  EXPECT_TRUE(s->send(text_frame("answer")));  // an ack, say: never waits, and takes the broadcasts along
+  EXPECT_EQ(ws.read_text(), "4a");
+  EXPECT_EQ(ws.read_text(), "4b");
+  EXPECT_EQ(ws.read_text(), "4answer");
+  EXPECT_EQ(writes(), before + 1);  // one socket write for the three
+}
+
+TEST(engineio_server, a_lingering_broadcast_is_written_when_the_linger_ends) {
+  auto options = quiet_options();
+  options.broadcast_linger = 200ms;
+  harness h(options);
+  ws_client ws(h);
+  ASSERT_TRUE(ws.connect(ws_client::direct()));
+  ws.read_text();
+  auto s = h.rec.socket_of(h.rec.only_sid());
+  EXPECT_TRUE(s->send(lingering("a")));
+  EXPECT_TRUE(s->send(lingering("b")));
+  // No answer follows: the writer's timer writes them (the read waits up to its own patience, seconds).
+  EXPECT_EQ(ws.read_text(), "4a");
+  EXPECT_EQ(ws.read_text(), "4b");
+}
+
+TEST(engineio_server, without_a_linger_broadcasts_are_written_at_once) {
+  harness h;  // broadcast_linger 0, the default
+  ws_client ws(h);
+  ASSERT_TRUE(ws.connect(ws_client::direct()));
+  ws.read_text();
+  const auto sid = h.rec.only_sid();
+  auto s = h.rec.socket_of(sid);
+  auto eio_session = std::dynamic_pointer_cast<session>(s);
+  ASSERT_TRUE(eio_session);
+  const auto writes = [&] { return on_strand(s, [&] { return eio_session->websocket_writes(); }); };
+  const auto before = writes();
+  EXPECT_TRUE(s->send(lingering("a")));
+  EXPECT_EQ(ws.read_text(), "4a");
+  EXPECT_EQ(writes(), before + 1);
 }
 
 TEST(engineio_server, a_websocket_peer_that_stops_reading_is_closed_at_its_queue_bound) {
