@@ -698,6 +698,13 @@ auto on_strand(const std::shared_ptr<socket>& s, Fn fn) {
   return wait(std::move(value));
 }
 
+// Socket writes of the WebSocket carrying `s` so far, read on its strand.
+std::uint64_t websocket_writes(const std::shared_ptr<socket>& s) {
+  auto eio_session = std::dynamic_pointer_cast<session>(s);
+  if (!eio_session) throw std::logic_error("not an Engine.IO session");
+  return on_strand(s, [&] { return eio_session->websocket_writes(); });
+}
+
 frame lingering(std::string data) {
   auto f = text_frame(std::move(data));
   f.may_linger = true;
@@ -711,23 +718,19 @@ TEST(engineio_server, a_busy_websocket_holds_broadcasts_until_an_answer_takes_th
   ws_client ws(h);
   ASSERT_TRUE(ws.connect(ws_client::direct()));
   ws.read_text();  // the open packet: the socket wrote just now, so it counts as busy
-  const auto sid = h.rec.only_sid();
-  auto s = h.rec.socket_of(sid);
-  auto eio_session = std::dynamic_pointer_cast<session>(s);
-  ASSERT_TRUE(eio_session);
-  const auto writes = [&] { return on_strand(s, [&] { return eio_session->websocket_writes(); }); };
-  const auto before = writes();
+  auto s = h.rec.socket_of(h.rec.only_sid());
+  const auto before = websocket_writes(s);
 
   EXPECT_TRUE(s->send(lingering("a")));
   harness::settle(s);
   EXPECT_TRUE(s->send(lingering("b")));
   harness::settle(s);
-  EXPECT_EQ(writes(), before);  // both wait
+  EXPECT_EQ(websocket_writes(s), before);  // both wait
   EXPECT_TRUE(s->send(text_frame("answer")));  // an ack, say: never waits, and takes the broadcasts along
   EXPECT_EQ(ws.read_text(), "4a");
   EXPECT_EQ(ws.read_text(), "4b");
   EXPECT_EQ(ws.read_text(), "4answer");
-  EXPECT_EQ(writes(), before + 1);  // one socket write for the three
+  EXPECT_EQ(websocket_writes(s), before + 1);  // one socket write for the three
 }
 
 TEST(engineio_server, a_lingering_broadcast_is_written_when_the_linger_ends) {
@@ -750,15 +753,11 @@ TEST(engineio_server, without_a_linger_broadcasts_are_written_at_once) {
   ws_client ws(h);
   ASSERT_TRUE(ws.connect(ws_client::direct()));
   ws.read_text();
-  const auto sid = h.rec.only_sid();
-  auto s = h.rec.socket_of(sid);
-  auto eio_session = std::dynamic_pointer_cast<session>(s);
-  ASSERT_TRUE(eio_session);
-  const auto writes = [&] { return on_strand(s, [&] { return eio_session->websocket_writes(); }); };
-  const auto before = writes();
+  auto s = h.rec.socket_of(h.rec.only_sid());
+  const auto before = websocket_writes(s);
   EXPECT_TRUE(s->send(lingering("a")));
   EXPECT_EQ(ws.read_text(), "4a");
-  EXPECT_EQ(writes(), before + 1);
+  EXPECT_EQ(websocket_writes(s), before + 1);
 }
 
 TEST(engineio_server, a_websocket_peer_that_stops_reading_is_closed_at_its_queue_bound) {
