@@ -50,6 +50,7 @@ std::string allocator_name() {
   return "the default malloc";
 #endif
 }
+
 namespace asio = boost::asio;
 using namespace suda;
 

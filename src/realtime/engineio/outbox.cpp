@@ -47,16 +47,7 @@ outbox::push_result outbox::push_control(const outgoing& item) {
 
 std::vector<outgoing> outbox::take(bool go_idle) {
   std::vector<outgoing> taken;
-  std::lock_guard lock(mutex_);
-  if (queue_.empty()) {
-    if (go_idle) consumer_idle_ = true;
-    return taken;
-  }
-  taken.swap(queue_);
-  queued_bytes_ = 0;
-  urgent_queued_ = 0;
-  consumer_idle_ = false;
-  consumer_lingering_ = false;
+  take_into(taken, go_idle);
   return taken;
 }
 
