@@ -99,6 +99,15 @@ TEST_F(SqliteBackend, ConnectionsUseWalFullSyncForeignKeysAndABusyTimeout) {
   EXPECT_EQ(query_int(raw, "PRAGMA busy_timeout"), handle::busy_timeout_ms);
 }
 
+TEST_F(SqliteBackend, SqliteKeepsNoMemoryStatisticsSoItsAllocationsTakeNoGlobalLock) {
+  handle db(path());
+  db.exec("CREATE TABLE t (x TEXT); INSERT INTO t VALUES ('some text that needs an allocation')", "fill");
+  EXPECT_EQ(query_text(db.get(), "SELECT x FROM t"), "some text that needs an allocation");
+  // With statistics on, the open connection, its schema and page cache would count here.
+  EXPECT_EQ(sqlite3_memory_used(), 0);
+  EXPECT_EQ(sqlite3_memory_highwater(0), 0);
+}
+
 TEST_F(SqliteBackend, TheWriterConnectionKeepsFullSyncAndCheckpointsOutsideCommits) {
   sqlite_database db(path());
   sqlite_connection conn(path());

@@ -2,11 +2,24 @@
 
 #include "store/sqlite/statement.hpp"
 
+#include <mutex>
 #include <stdexcept>
 
 namespace suda::store::sqlite {
 
+void configure_library() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    // No memory statistics: with them on (Debian's default), every allocation SQLite makes takes a global
+    // mutex to count it, and Debian's build omits the lookaside allocator, so each statement step allocates.
+    // suda never reads the statistics. Only possible before SQLite initializes; if something initialized it
+    // first, SQLite refuses with SQLITE_MISUSE and keeps counting, which is correct, only slower.
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  });
+}
+
 handle::handle(const std::string& path) {
+  configure_library();
   sqlite3* raw = nullptr;
   // NOMUTEX: a connection is used by one thread at a time (store.hpp), so SQLite's own locking is not needed.
   // No SQLITE_OPEN_URI: the path is a file name, never parsed for query parameters.

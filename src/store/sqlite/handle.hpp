@@ -11,6 +11,9 @@
 
 namespace suda::store::sqlite {
 
+// Process-wide SQLite settings, applied once before the first connection opens (handle's constructor calls it).
+void configure_library();
+
 class handle {
  public:
   // How long a connection waits for a lock held by another connection before giving up with SQLITE_BUSY.
