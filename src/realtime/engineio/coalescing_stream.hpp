@@ -11,6 +11,9 @@
 //  - async_write_some appends the bytes and completes once they are on the socket, so Beast's own writes
 //    (pong, close frame, the 101 response) keep their usual meaning.
 //  - async_flush completes once everything appended so far is on the socket.
+//  - hold_next_write makes the next async_write_some complete once its bytes are appended, without a socket
+//    write: they leave with whatever is flushed next. A new WebSocket's 101 answer and its Engine.IO open
+//    packet leave together that way (one send, one wake-up of the peer, instead of two).
 //  - One flusher: at most one socket write is in flight; what is appended meanwhile goes in the next one.
 //    Every append is whole (one write_some call = one contiguous run of bytes), so with everything on one
 //    strand no frame can be split by another.
@@ -104,7 +107,8 @@ class coalescing_stream {
         [](auto handler, std::shared_ptr<state> s, const ConstBufferSequence& bytes) {
           if (s->failed) return post_completion(*s, std::move(handler), s->failed, 0);
           const auto n = s->append(bytes);
-          if (n == 0) return post_completion(*s, std::move(handler), {}, 0);
+          const bool held = std::exchange(s->hold_next, false);
+          if (n == 0 || held) return post_completion(*s, std::move(handler), {}, n);
           state::enqueue(s, s->appended, n, std::move(handler));
         },
         token, state_, buffers);
@@ -122,6 +126,10 @@ class coalescing_stream {
         },
         token, state_);
   }
+
+  // The next async_write_some completes as soon as it has appended its bytes; they are written with the next
+  // flush (or the next write after it). The caller must flush afterwards, or they never leave.
+  void hold_next_write() noexcept { state_->hold_next = true; }
 
   // Bytes appended but not yet written.
   std::size_t pending_bytes() const noexcept { return static_cast<std::size_t>(state_->appended - state_->written); }
@@ -193,6 +201,7 @@ class coalescing_stream {
     std::uint64_t rounds = 0;    // socket writes issued
     error_code failed;           // the first socket error; sticky
     bool flushing = false;       // a socket write is in flight
+    bool hold_next = false;      // hold_next_write(): the next async_write_some only appends
     // Waiters in append order (so `until` never decreases). Few: Beast has at most one write of its own in
     // flight (its write lock), plus the session's flush.
     std::vector<waiter> waiters;

@@ -293,8 +293,16 @@ struct server::impl : std::enable_shared_from_this<impl> {
   static asio::awaitable<void> run_websocket(std::shared_ptr<impl> self, session::strand_type strand,
                                              std::shared_ptr<websocket_transport> ws, request req, connection_info info,
                                              std::shared_ptr<session> upgrade_of) {
-    if (const auto ec = co_await ws->accept(req); ec) {
+    // A new connection's 101 waits for its open packet, and both leave in one socket write: one send and one
+    // wake-up of the client instead of two. A probe's 101 goes at once: its client waits for it before sending
+    // anything, and nothing of ours follows it until then.
+    const bool hold_answer = !upgrade_of;
+    if (const auto ec = co_await ws->accept(req, hold_answer); ec) {
       core::log::debug(log_component, "WebSocket handshake with ", info.remote_ip, " failed: ", ec.message());
+      if (hold_answer) {  // the error answer Beast queued, then the end
+        auto flushing = ws->flush();
+        co_await std::move(flushing);
+      }
       ws->abort();
       co_return;
     }

@@ -68,7 +68,9 @@ websocket_transport::websocket_transport(beast::tcp_stream stream, std::size_t m
   stream_.auto_fragment(false);
 }
 
-asio::awaitable<websocket_transport::error_code> websocket_transport::accept(const request& req) {
+asio::awaitable<websocket_transport::error_code> websocket_transport::accept(const request& req, bool hold_answer) {
+  // Beast writes its answer (the 101, or an error response) with one asynchronous write to the layer below.
+  if (hold_answer) stream_.next_layer().hold_next_write();
   auto [ec] = co_await stream_.async_accept(req, use_tuple);
   co_return ec;
 }

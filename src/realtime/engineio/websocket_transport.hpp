@@ -50,8 +50,10 @@ class websocket_transport {
   websocket_transport(const websocket_transport&) = delete;
   websocket_transport& operator=(const websocket_transport&) = delete;
 
-  // Answers the upgrade request (101).
-  boost::asio::awaitable<error_code> accept(const request& req);
+  // Answers the upgrade request (101). With `hold_answer`, the answer is only queued: it leaves with the next
+  // flush, so the caller's first packets share its socket write; the caller must flush (even after a failed
+  // accept, whose error answer is held the same way).
+  boost::asio::awaitable<error_code> accept(const request& req, bool hold_answer = false);
 
   struct incoming {
     error_code ec;

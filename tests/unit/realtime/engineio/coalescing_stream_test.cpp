@@ -144,6 +144,32 @@ asio::awaitable<void> appends_and_flushes_in_order() {
 
 TEST(coalescing_stream, appends_and_flushes_in_order) { run(appends_and_flushes_in_order); }
 
+asio::awaitable<void> a_held_write_leaves_with_the_next_flush() {
+  auto [server, client] = co_await connected_pair();
+  coalescing_stream layer{beast::tcp_stream(std::move(server))};
+
+  layer.hold_next_write();
+  auto [hec, held] = co_await layer.async_write_some(asio::buffer(std::string_view("101")), use_tuple);
+  check(!hec && held == 3, "a held write completes with its bytes");
+  check(layer.socket_writes() == 0 && layer.pending_bytes() == 3, "a held write is only appended");
+
+  // Only the next write is held: this one goes out, with the held bytes before it.
+  layer.write_some(asio::buffer(std::string_view("open")));
+  auto [fec, flushed] = co_await layer.async_flush(use_tuple);
+  check(!fec && flushed == 7, "the flush waits for the held bytes too");
+  check(layer.socket_writes() == 1, "the held write and the next packet leave in one socket write");
+  auto [wec, wrote] = co_await layer.async_write_some(asio::buffer(std::string_view("!")), use_tuple);
+  check(!wec && wrote == 1 && layer.socket_writes() == 2, "later writes are not held");
+
+  std::string received(8, '\0');
+  co_await asio::async_read(client, asio::buffer(received), asio::use_awaitable);
+  EXPECT_EQ(received, "101open!");
+}
+
+TEST(coalescing_stream, a_held_write_completes_at_once_and_leaves_with_the_next_flush) {
+  run(a_held_write_leaves_with_the_next_flush);
+}
+
 asio::awaitable<void> a_peer_that_stops_reading_makes_the_flush_wait() {
   auto [server, client] = co_await connected_pair();
   shrink_kernel_buffers(server, client);

@@ -705,6 +705,19 @@ std::uint64_t websocket_writes(const std::shared_ptr<socket>& s) {
   return on_strand(s, [&] { return eio_session->websocket_writes(); });
 }
 
+TEST(engineio_server, a_direct_websocket_gets_its_handshake_answer_and_open_packet_in_one_socket_write) {
+  harness h;
+  ws_client ws(h);
+  ASSERT_TRUE(ws.connect(ws_client::direct()));
+  EXPECT_EQ(ws.read_text().substr(0, 1), "0");  // the open packet, right after the 101
+  auto s = h.rec.socket_of(h.rec.only_sid());
+  EXPECT_EQ(websocket_writes(s), 1u);
+  // Held only until then: what follows is written as usual.
+  EXPECT_TRUE(s->send(text_frame("next")));
+  EXPECT_EQ(ws.read_text(), "4next");
+  EXPECT_EQ(websocket_writes(s), 2u);
+}
+
 frame lingering(std::string data) {
   auto f = text_frame(std::move(data));
   f.may_linger = true;
