@@ -50,10 +50,12 @@ std::string room_channel(std::string_view room_id) { return "room:" + std::strin
 std::string user_channel(std::string_view user_id) { return "user:" + std::string(user_id); }
 
 boost::json::object message_event_data(const store::message_record& message, const author_profile& author) {
-  boost::json::object data = message_json(message);
-  data["author"] = boost::json::object{{"id", message.user_id},
-                                       {"displayName", author.display_name},
-                                       {"avatarUrl", avatar_url(message.user_id, author.avatar_version)}};
+  boost::json::object data = message_json(message, 1);
+  boost::json::object who(3);
+  who.emplace("id", message.user_id);
+  who.emplace("displayName", author.display_name);
+  who.emplace("avatarUrl", avatar_url(message.user_id, author.avatar_version));
+  data.emplace("author", std::move(who));
   return data;
 }
 

@@ -18,7 +18,8 @@ boost::json::value avatar_url(std::string_view user_id, const std::optional<std:
 // {id, displayName, avatarUrl, createdAt} (+ email when given: only for its owner).
 boost::json::object user_json(const store::user_record& user, const std::optional<std::string>& email = std::nullopt);
 // {id, seq, roomId, userId, message, createdAt, clientMsgId, editedAt?, deleted?}
-boost::json::object message_json(const store::message_record& message);
+// `extra_fields`: room for fields the caller adds (message_event_data's author), so the object never grows.
+boost::json::object message_json(const store::message_record& message, std::size_t extra_fields = 0);
 // {id, title, kind, createdAt, createdBy, lastSeq, members:[{id, displayName, avatarUrl, role, lastReadSeq}]}
 boost::json::object room_json(const store::room_record& room, const std::vector<store::member_record>& members);
 // room_json + {lastMessage, unreadCount}

@@ -2,7 +2,6 @@
 
 #include <chrono>
 #include <cstdio>
-#include <ctime>
 
 namespace suda::core {
 
@@ -12,18 +11,41 @@ millis now_ms() noexcept {
 }
 
 std::string format_iso8601(millis ms) {
-  std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-  int fraction = static_cast<int>(ms % 1000);
-  if (fraction < 0) {  // times before 1970 round toward negative infinity
-    fraction += 1000;
-    --seconds;
+  // The civil date from the day count (std::chrono's calendar), not gmtime_r + snprintf: every message is
+  // formatted twice (its ack and its broadcast), and this is a tenth of their cost.
+  using namespace std::chrono;
+  const sys_time<milliseconds> t{milliseconds(ms)};
+  const auto day = floor<days>(t);  // toward negative infinity, for times before 1970 too
+  const year_month_day date(day);
+  const hh_mm_ss<milliseconds> time(t - day);
+  const int year = static_cast<int>(date.year());
+  if (year < 0 || year > 9999) {  // not a time suda stores; written out anyway, as the C library does
+    char wide[64];
+    std::snprintf(wide, sizeof wide, "%d-%02u-%02uT%02d:%02d:%02d.%03dZ", year, static_cast<unsigned>(date.month()),
+                  static_cast<unsigned>(date.day()), static_cast<int>(time.hours().count()),
+                  static_cast<int>(time.minutes().count()), static_cast<int>(time.seconds().count()),
+                  static_cast<int>(time.subseconds().count()));
+    return wide;
   }
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900, utc.tm_mon + 1,
-                utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, fraction);
-  return buffer;
+  char buffer[24];
+  auto put = [&buffer](std::size_t at, unsigned value, int width) {
+    for (int i = width - 1; i >= 0; --i, value /= 10) buffer[at + static_cast<std::size_t>(i)] = static_cast<char>('0' + value % 10);
+  };
+  put(0, static_cast<unsigned>(year), 4);
+  buffer[4] = '-';
+  put(5, static_cast<unsigned>(date.month()), 2);
+  buffer[7] = '-';
+  put(8, static_cast<unsigned>(date.day()), 2);
+  buffer[10] = 'T';
+  put(11, static_cast<unsigned>(time.hours().count()), 2);
+  buffer[13] = ':';
+  put(14, static_cast<unsigned>(time.minutes().count()), 2);
+  buffer[16] = ':';
+  put(17, static_cast<unsigned>(time.seconds().count()), 2);
+  buffer[19] = '.';
+  put(20, static_cast<unsigned>(time.subseconds().count()), 3);
+  buffer[23] = 'Z';
+  return std::string(buffer, sizeof buffer);
 }
 
 }  // namespace suda::core
