@@ -39,10 +39,11 @@ struct server_options {
   // Outgoing queue bound per connection; past either, the connection is closed ("backpressure").
   std::size_t max_queued_packets = 4096;
   std::size_t max_queued_bytes = 8 << 20;
-  // How long a broadcast frame (frame::may_linger) may wait on a WebSocket that wrote less than this long ago, so
-  // that the frames of a busy room share socket writes (one send of several frames costs little more than one
-  // of one). Zero, the default: every batch is written at once. Answers, acks and control packets never wait,
-  // and take whatever is waiting along. The first frame after a quiet spell never waits either.
+  // How long a broadcast frame (frame::may_linger) may wait on a WebSocket that wrote a broadcast less than this
+  // long ago, so that the frames of a busy room share socket writes (one send of several frames costs little
+  // more than one of one). Zero, the default: every batch is written at once. Answers, acks and control packets
+  // never wait, and take whatever is waiting along. A socket's first broadcast, and the first after a quiet
+  // spell, never waits either: answers alone (a client's own acks, its handshake) do not make a socket busy.
   std::chrono::microseconds broadcast_linger{0};
   std::size_t max_connections = 100000;
   // Cross-origin policy: requests with an Origin header must be same-origin (Origin's host:port equals the

@@ -514,14 +514,16 @@ void session::write_websocket(const std::shared_ptr<websocket_transport>& ws) {
     ws_writing_ = false;
     return;
   }
-  // A busy socket's broadcasts wait for the ones after them, up to broadcast_linger after the last write; a
-  // quiet socket's first frame, or anything with an answer among it, goes at once.
+  // A busy socket's broadcasts wait for the ones after them, up to broadcast_linger after the last write that
+  // carried one; a quiet socket's first broadcast, or anything with an answer among it, goes at once. Busy
+  // means broadcasts, not answers: a client whose own messages were just acked, or that just connected, is
+  // not in a stream of broadcasts, and holding the next one would only delay it (and arm a timer).
   const auto linger = options_->broadcast_linger;
   const auto now = linger.count() > 0 ? clock::now() : clock::time_point{};
-  const bool may_linger = linger.count() > 0 && phase_ == phase::open && now < last_ws_write_ + linger;
+  const bool may_linger = linger.count() > 0 && phase_ == phase::open && now < last_broadcast_write_ + linger;
   if (outbox_.take_into(write_batch_, /*go_idle=*/true, may_linger)) {
     ws_writing_ = false;
-    linger_until(last_ws_write_ + linger);
+    linger_until(last_broadcast_write_ + linger);
     return;
   }
   if (write_batch_.empty()) {
@@ -535,7 +537,9 @@ void session::write_websocket(const std::shared_ptr<websocket_transport>& ws) {
     ws_writing_ = false;
     return;
   }
-  if (linger.count() > 0) last_ws_write_ = now;
+  if (linger.count() > 0 && std::any_of(write_batch_.begin(), write_batch_.end(),
+                                        [](const outgoing& o) { return o.may_linger; }))
+    last_broadcast_write_ = now;
   const auto ec = ws->queue(write_batch_);
   // The bytes are copied: a broadcast's frames are released now, not once the peer has read them. A batch
   // vector grown by a burst is given back rather than kept by an idle connection.

@@ -201,7 +201,7 @@ class session final : public socket, public std::enable_shared_from_this<session
   std::shared_ptr<websocket_transport> ws_;     // the WebSocket carrying the session, once it does
   bool ws_writing_ = false;                     // its writer is running (a flush or the closing handshake)
   std::vector<outgoing> write_batch_;           // the writer's batch, kept between batches (small) for reuse
-  clock::time_point last_ws_write_{};           // when the writer last started a socket write
+  clock::time_point last_broadcast_write_{};    // when the writer last started a socket write with a broadcast
   std::unique_ptr<boost::asio::steady_timer> linger_timer_;  // made on the first linger (broadcast_linger)
   bool close_requested_ = false;                // the writer ends with the closing handshake
   std::shared_ptr<websocket_transport> probe_;  // a WebSocket being tested for the upgrade

@@ -730,8 +730,10 @@ TEST(engineio_server, a_busy_websocket_holds_broadcasts_until_an_answer_takes_th
   harness h(options);
   ws_client ws(h);
   ASSERT_TRUE(ws.connect(ws_client::direct()));
-  ws.read_text();  // the open packet: the socket wrote just now, so it counts as busy
+  ws.read_text();  // the open packet
   auto s = h.rec.socket_of(h.rec.only_sid());
+  EXPECT_TRUE(s->send(lingering("first")));  // a socket's first broadcast never waits, and makes it busy
+  EXPECT_EQ(ws.read_text(), "4first");
   const auto before = websocket_writes(s);
 
   EXPECT_TRUE(s->send(lingering("a")));
@@ -754,11 +756,29 @@ TEST(engineio_server, a_lingering_broadcast_is_written_when_the_linger_ends) {
   ASSERT_TRUE(ws.connect(ws_client::direct()));
   ws.read_text();
   auto s = h.rec.socket_of(h.rec.only_sid());
+  EXPECT_TRUE(s->send(lingering("first")));
+  EXPECT_EQ(ws.read_text(), "4first");
   EXPECT_TRUE(s->send(lingering("a")));
   EXPECT_TRUE(s->send(lingering("b")));
   // No answer follows: the writer's timer writes them (the read waits up to its own patience, seconds).
   EXPECT_EQ(ws.read_text(), "4a");
   EXPECT_EQ(ws.read_text(), "4b");
+}
+
+TEST(engineio_server, answers_alone_do_not_make_a_websocket_busy_so_the_next_broadcast_goes_at_once) {
+  auto options = quiet_options();
+  options.broadcast_linger = 30s;  // far longer than the read's patience: a held frame would fail the test
+  harness h(options);
+  ws_client ws(h);
+  ASSERT_TRUE(ws.connect(ws_client::direct()));
+  ws.read_text();  // the open packet, written just now
+  auto s = h.rec.socket_of(h.rec.only_sid());
+  EXPECT_TRUE(s->send(text_frame("ack")));  // an answer, written just now too
+  EXPECT_EQ(ws.read_text(), "4ack");
+  const auto before = websocket_writes(s);
+  EXPECT_TRUE(s->send(lingering("a")));  // the first broadcast: nothing to wait for
+  EXPECT_EQ(ws.read_text(), "4a");
+  EXPECT_EQ(websocket_writes(s), before + 1);
 }
 
 TEST(engineio_server, without_a_linger_broadcasts_are_written_at_once) {
