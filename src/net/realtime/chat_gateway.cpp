@@ -143,6 +143,10 @@ chat::wire chat_gateway::encode(std::string_view event, std::string_view data_js
 sio::namespace_options chat_gateway::main_namespace() {
   // The namespace's handlers, not the socket's: the same for every socket, so an idle socket pays for none.
   sio::namespace_options options;
+  // The CONNECT answer waits for the hub's attach (one store read, about a millisecond), so that it leaves in
+  // one socket write with "synced" and any catch-up: a connection storm pays one send per connect less. The
+  // bound only matters if the attach is slow (a store under load): then the answer goes first, as usual.
+  options.hold_connect_answer = std::chrono::milliseconds(100);
   options.authorize = [this](sio::socket& socket) { return authorize(socket); };
   options.on_connection = [this](std::shared_ptr<sio::socket> socket) { on_connection(std::move(socket)); };
   options.on_event = [this](sio::socket& socket, std::string_view event, sio::arguments args, sio::ack_sender ack) {
@@ -188,7 +192,11 @@ void chat_gateway::on_connection(std::shared_ptr<sio::socket> socket) {
   auto hub = hub_;
   auto attaching = hub_->attach(state, state->user_id, std::move(known),  // named: see docs/coroutines.md
                                 std::move(state->floors));
-  asio::co_spawn(executor_, std::move(attaching), [state, hub](std::exception_ptr failure, chat::hub::session_id id) {
+  std::weak_ptr<sio::socket> weak_socket = socket;
+  asio::co_spawn(executor_, std::move(attaching), [state, hub, weak_socket](std::exception_ptr failure,
+                                                                            chat::hub::session_id id) {
+    // Attached (its "synced" and catch-up are queued), or failed: the held CONNECT answer goes either way.
+    if (auto s = weak_socket.lock()) s->release_connect_answer();
     if (failure) {
       core::log::error("realtime", "could not attach a client to the hub");
       return;

@@ -95,6 +95,23 @@ bool session::send_all(std::vector<frame> messages) {
   return after_push(outbox_.push(items));
 }
 
+void session::hold_writes(std::chrono::milliseconds at_most) {
+  // The writer sees it at its next run: it leaves the queue alone, so pushes meanwhile do not wake it (the
+  // outbox wakes only an idle consumer), and comes back at the deadline (its timer) or at the release.
+  held_until_ = clock::now() + at_most;
+}
+
+void session::release_writes() {
+  asio::post(strand_, [self = shared_from_this()] {
+    if (self->held_until_ == clock::time_point{}) return;
+    self->held_until_ = {};
+    // The timer was armed for the hold's bound only (nothing lingers during a hold): an idle connection
+    // keeps no timer, and a busy one makes its own at its first linger.
+    self->linger_timer_.reset();
+    self->flush();
+  });
+}
+
 bool session::after_push(outbox::push_result result) {
   switch (result) {
     case outbox::push_result::queued:
@@ -518,6 +535,14 @@ void session::write_websocket(const std::shared_ptr<websocket_transport>& ws) {
   // carried one; a quiet socket's first broadcast, or anything with an answer among it, goes at once. Busy
   // means broadcasts, not answers: a client whose own messages were just acked, or that just connected, is
   // not in a stream of broadcasts, and holding the next one would only delay it (and arm a timer).
+  if (held_until_ != clock::time_point{}) {
+    if (phase_ == phase::open && clock::now() < held_until_) {
+      ws_writing_ = false;
+      linger_until(held_until_);
+      return;
+    }
+    held_until_ = {};  // over: its deadline passed, or the session is closing
+  }
   const auto linger = options_->broadcast_linger;
   const auto now = linger.count() > 0 ? clock::now() : clock::time_point{};
   const bool may_linger = linger.count() > 0 && phase_ == phase::open && now < last_broadcast_write_ + linger;

@@ -86,6 +86,8 @@ class session final : public socket, public std::enable_shared_from_this<session
   boost::asio::any_io_executor get_executor() const override { return strand_; }
   bool send(frame message) override;
   bool send_all(std::vector<frame> messages) override;
+  void hold_writes(std::chrono::milliseconds at_most) override;
+  void release_writes() override;
   void close(std::string_view reason) override;
   void set_handlers(handlers h) override;
 
@@ -202,6 +204,7 @@ class session final : public socket, public std::enable_shared_from_this<session
   bool ws_writing_ = false;                     // its writer is running (a flush or the closing handshake)
   std::vector<outgoing> write_batch_;           // the writer's batch, kept between batches (small) for reuse
   clock::time_point last_broadcast_write_{};    // when the writer last started a socket write with a broadcast
+  clock::time_point held_until_{};              // hold_writes(): the writer waits until then (or a release)
   std::unique_ptr<boost::asio::steady_timer> linger_timer_;  // made on the first linger (broadcast_linger)
   bool close_requested_ = false;                // the writer ends with the closing handshake
   std::shared_ptr<websocket_transport> probe_;  // a WebSocket being tested for the upgrade

@@ -9,6 +9,7 @@
 // keep up is closed with reason "backpressure" (logged once) instead of growing memory.
 #include <boost/asio/any_io_executor.hpp>
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -50,6 +51,14 @@ class socket {
   virtual bool send(frame message) = 0;
   // Queues several frames that must stay together (a Socket.IO binary event: text part then attachments).
   virtual bool send_all(std::vector<frame> messages) = 0;
+
+  // Holds the WebSocket writer for at most `at_most`: what is queued from now on (answers too) waits until
+  // release_writes() or the end of the hold, then leaves in one socket write. For an answer whose follow-up
+  // is coming (Socket.IO's CONNECT answer and the namespace's first event, see hold_connect_answer): one
+  // send and one wake-up of the client instead of two. Call on the socket's strand. No effect on polling.
+  virtual void hold_writes(std::chrono::milliseconds at_most) = 0;
+  // Ends a hold now (thread-safe; nothing happens when there is none).
+  virtual void release_writes() = 0;
 
   // Closes the connection (sends a close packet when the transport allows). Idempotent; on_close follows.
   virtual void close(std::string_view reason) = 0;

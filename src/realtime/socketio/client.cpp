@@ -241,6 +241,8 @@ void client::accept(std::shared_ptr<socket_impl> socket, const namespace_options
   answer.type = packet_type::connect;
   answer.nsp = socket->nsp();
   answer.data = boost::json::object{{"sid", socket->id()}};
+  if (space.hold_connect_answer.count() > 0)
+    if (auto connection = connection_.lock()) connection->hold_writes(space.hold_connect_answer);
   send_packet(std::move(answer));
   socket->set_connected();
   core::log::debug(log_component, sid_, ": socket ", socket->id(), " joined ", socket->nsp());

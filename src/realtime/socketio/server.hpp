@@ -68,6 +68,9 @@ class socket : public std::enable_shared_from_this<socket> {
 
   // Sends DISCONNECT for this namespace and forgets the socket.
   virtual void disconnect() = 0;
+  // Lets the CONNECT answer held by namespace_options::hold_connect_answer go, with whatever was sent since.
+  // Thread-safe; nothing happens when nothing is held.
+  virtual void release_connect_answer() = 0;
 
   std::any data;  // for the layer above (e.g. the signed-in user); touched only on the socket's strand
 };
@@ -79,6 +82,11 @@ using connection_handler = std::function<void(std::shared_ptr<socket>)>;
 struct namespace_options {
   authorizer authorize;             // may be empty: accept all
   connection_handler on_connection; // after a successful CONNECT: set handlers, join rooms, emit
+  // Zero: the CONNECT answer is written at once. Otherwise, over a WebSocket, it waits for
+  // socket::release_connect_answer() (at most this long) and leaves in one socket write with what the
+  // connection handler's work sent meanwhile (one send, one wake-up of the client). For a namespace whose
+  // handler always has something to say soon after the connect, and calls release_connect_answer() then.
+  std::chrono::milliseconds hold_connect_answer{0};
   // Shared by every socket of the namespace, so they cost a socket nothing (the socket's own state belongs in
   // socket::data). on_event gets the events that none of the socket's handlers (on, on_any) took; on_disconnect
   // runs once when a connected socket leaves, after the socket's own on_disconnect, with the same reason.

@@ -99,6 +99,10 @@ ack_sender socket_impl::make_ack(std::uint64_t ack_id) {
   };
 }
 
+void socket_impl::release_connect_answer() {
+  if (auto connection = connection_.lock()) connection->release_writes();
+}
+
 void socket_impl::disconnect() {
   {
     // The DISCONNECT is the last frame of this namespace: queued and the socket marked closing under the

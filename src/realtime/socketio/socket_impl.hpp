@@ -55,6 +55,7 @@ class socket_impl final : public socket {
   void on_any(std::function<void(std::string_view event, arguments args, ack_sender ack)> handler) override;
   void on_disconnect(std::function<void(std::string_view reason)> handler) override;
   void disconnect() override;
+  void release_connect_answer() override;
 
   // ---- For the client, on the strand ----
 

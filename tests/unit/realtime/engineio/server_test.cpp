@@ -718,6 +718,45 @@ TEST(engineio_server, a_direct_websocket_gets_its_handshake_answer_and_open_pack
   EXPECT_EQ(websocket_writes(s), 2u);
 }
 
+TEST(engineio_server, a_hold_keeps_answers_queued_until_the_release_and_sends_them_in_one_write) {
+  harness h;
+  ws_client ws(h);
+  ASSERT_TRUE(ws.connect(ws_client::direct()));
+  ws.read_text();
+  auto s = h.rec.socket_of(h.rec.only_sid());
+  const auto before = websocket_writes(s);
+  on_strand(s, [&] {
+    s->hold_writes(30s);  // far longer than the test: only the release can end it
+    return true;
+  });
+  EXPECT_TRUE(s->send(text_frame("answer")));
+  harness::settle(s);
+  EXPECT_TRUE(s->send(text_frame("event")));
+  harness::settle(s);
+  EXPECT_EQ(websocket_writes(s), before);  // held, although neither may linger
+  s->release_writes();
+  EXPECT_EQ(ws.read_text(), "4answer");
+  EXPECT_EQ(ws.read_text(), "4event");
+  EXPECT_EQ(websocket_writes(s), before + 1);
+  // Released for good: the next packet goes at once.
+  EXPECT_TRUE(s->send(text_frame("later")));
+  EXPECT_EQ(ws.read_text(), "4later");
+}
+
+TEST(engineio_server, a_hold_that_is_never_released_ends_at_its_bound) {
+  harness h;
+  ws_client ws(h);
+  ASSERT_TRUE(ws.connect(ws_client::direct()));
+  ws.read_text();
+  auto s = h.rec.socket_of(h.rec.only_sid());
+  on_strand(s, [&] {
+    s->hold_writes(200ms);
+    return true;
+  });
+  EXPECT_TRUE(s->send(text_frame("answer")));
+  EXPECT_EQ(ws.read_text(), "4answer");  // the read waits up to its own patience, seconds
+}
+
 frame lingering(std::string data) {
   auto f = text_frame(std::move(data));
   f.may_linger = true;

@@ -8,6 +8,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 
+#include <chrono>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -50,6 +51,16 @@ class fake_engineio_socket : public engineio::socket, public std::enable_shared_
     ++groups_;
     for (auto& m : messages) sent_.push_back(sent_frame{*m.bytes, m.binary, groups_});
     return true;
+  }
+
+  // Recorded with the number of frames sent before, so a test sees where the hold began and ended.
+  void hold_writes(std::chrono::milliseconds at_most) override {
+    std::lock_guard lock(mutex_);
+    hold_log_.push_back("hold " + std::to_string(at_most.count()) + " ms after " + std::to_string(sent_.size()));
+  }
+  void release_writes() override {
+    std::lock_guard lock(mutex_);
+    hold_log_.push_back("release after " + std::to_string(sent_.size()));
   }
 
   void close(std::string_view reason) override {
@@ -112,6 +123,10 @@ class fake_engineio_socket : public engineio::socket, public std::enable_shared_
     return close_reason_;
   }
   bool closed() const { return close_reason().has_value(); }
+  std::vector<std::string> hold_log() const {
+    std::lock_guard lock(mutex_);
+    return hold_log_;
+  }
   bool has_handlers() const { return static_cast<bool>(handlers_.on_text); }
 
  private:
@@ -136,6 +151,7 @@ class fake_engineio_socket : public engineio::socket, public std::enable_shared_
   std::vector<sent_frame> sent_;
   int groups_ = 0;
   std::optional<std::string> close_reason_;
+  std::vector<std::string> hold_log_;
 };
 
 }  // namespace suda::realtime::socketio::testing

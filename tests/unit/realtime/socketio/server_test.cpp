@@ -138,6 +138,35 @@ TEST_F(SocketioServer, ConnectToTheMainNamespaceIsAnsweredWithTheSocketId) {
   EXPECT_FALSE(c->closed());
 }
 
+TEST_F(SocketioServer, AHeldConnectAnswerIsHeldBeforeItIsQueuedAndReleasedByTheSocket) {
+  server sio({});
+  journal& j = new_journal();
+  auto options = recording(j, [](socket& s) { s.emit("hello", arguments{json::array{}, {}}); });
+  options.hold_connect_answer = 250ms;
+  sio.add_namespace("/", std::move(options));
+  auto c = open(sio);
+
+  c->inject_text("0");
+  settle();
+  ASSERT_EQ(j.connected.size(), 1u);
+  // The hold starts before the answer, so the answer and the handler's event share the held write.
+  EXPECT_EQ(c->hold_log(), std::vector<std::string>{"hold 250 ms after 0"});
+  EXPECT_EQ(c->texts().size(), 2u);
+  j.connected[0]->release_connect_answer();
+  EXPECT_EQ(c->hold_log(), (std::vector<std::string>{"hold 250 ms after 0", "release after 2"}));
+}
+
+TEST_F(SocketioServer, WithoutAHoldTheConnectAnswerIsNotHeld) {
+  server sio({});
+  journal& j = new_journal();
+  sio.add_namespace("/", recording(j));
+  auto c = open(sio);
+  c->inject_text("0");
+  settle();
+  ASSERT_EQ(j.connected.size(), 1u);
+  EXPECT_TRUE(c->hold_log().empty());
+}
+
 TEST_F(SocketioServer, ConnectToACustomNamespaceCarriesTheAuthPayload) {
   server sio({});
   journal& j = new_journal();
