@@ -531,10 +531,7 @@ void session::write_websocket(const std::shared_ptr<websocket_transport>& ws) {
     ws_writing_ = false;
     return;
   }
-  // A busy socket's broadcasts wait for the ones after them, up to broadcast_linger after the last write that
-  // carried one; a quiet socket's first broadcast, or anything with an answer among it, goes at once. Busy
-  // means broadcasts, not answers: a client whose own messages were just acked, or that just connected, is
-  // not in a stream of broadcasts, and holding the next one would only delay it (and arm a timer).
+  // Held (hold_writes): everything waits, answers too, until the release or the bound.
   if (held_until_ != clock::time_point{}) {
     if (phase_ == phase::open && clock::now() < held_until_) {
       ws_writing_ = false;
@@ -543,6 +540,10 @@ void session::write_websocket(const std::shared_ptr<websocket_transport>& ws) {
     }
     held_until_ = {};  // over: its deadline passed, or the session is closing
   }
+  // A busy socket's broadcasts wait for the ones after them, up to broadcast_linger after the last write that
+  // carried one; a quiet socket's first broadcast, or anything with an answer among it, goes at once. Busy
+  // means broadcasts, not answers: a client whose own messages were just acked, or that just connected, is
+  // not in a stream of broadcasts, and holding the next one would only delay it (and arm a timer).
   const auto linger = options_->broadcast_linger;
   const auto now = linger.count() > 0 ? clock::now() : clock::time_point{};
   const bool may_linger = linger.count() > 0 && phase_ == phase::open && now < last_broadcast_write_ + linger;
