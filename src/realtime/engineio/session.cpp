@@ -27,6 +27,8 @@ constexpr session::clock::rep never = std::numeric_limits<session::clock::rep>::
 
 // The WebSocket writer keeps its batch vector between batches up to this many packets (32 bytes each).
 constexpr std::size_t kept_batch_packets = 64;
+// Write buffers up to this size are given back as soon as the writer is idle (see write_websocket).
+constexpr std::size_t small_write_buffer_bytes = 1024;
 
 // Why a WebSocket ended, in the vocabulary of on_close.
 std::string_view reason_for(const boost::system::error_code& ec) {
@@ -560,6 +562,11 @@ void session::write_websocket(const std::shared_ptr<websocket_transport>& ws) {
       });
       return;
     }
+    // Idle: nothing queued and nothing held. Small write buffers (a handshake's, a quiet chat's) go back now
+    // rather than at the next ping: a connection waiting for its next message holds none, and making one again
+    // is one small allocation. A buffer that grew for real batches is kept for the next one (a busy socket
+    // would otherwise grow it anew every write), until the next ping.
+    if (ws->write_buffer_bytes() <= small_write_buffer_bytes) ws->release_idle_buffers();
     ws_writing_ = false;
     return;
   }

@@ -144,6 +144,7 @@ class session final : public socket, public std::enable_shared_from_this<session
 
   // strand: socket writes of the WebSocket carrying the session (0 without one), for tests and measurements.
   std::uint64_t websocket_writes() const noexcept { return ws_ ? ws_->socket_writes() : 0; }
+  std::size_t websocket_write_buffer_bytes() const noexcept { return ws_ ? ws_->write_buffer_bytes() : 0; }
 
  private:
   enum class phase { open, closing, closed };

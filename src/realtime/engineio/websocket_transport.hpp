@@ -89,6 +89,8 @@ class websocket_transport {
 
   // Gives back the write buffer when nothing is pending (an idle connection).
   void release_idle_buffers() noexcept { stream_.next_layer().release_idle_buffers(); }
+  // Bytes of write buffer held, for the decision above and for tests.
+  std::size_t write_buffer_bytes() const noexcept { return stream_.next_layer().buffer_capacity(); }
 
  private:
   boost::beast::websocket::stream<coalescing_stream> stream_;

@@ -757,6 +757,28 @@ TEST(engineio_server, a_hold_that_is_never_released_ends_at_its_bound) {
   EXPECT_EQ(ws.read_text(), "4answer");  // the read waits up to its own patience, seconds
 }
 
+std::size_t websocket_write_buffer_bytes(const std::shared_ptr<socket>& s) {
+  auto eio_session = std::dynamic_pointer_cast<session>(s);
+  if (!eio_session) throw std::logic_error("not an Engine.IO session");
+  return on_strand(s, [&] { return eio_session->websocket_write_buffer_bytes(); });
+}
+
+TEST(engineio_server, an_idle_websocket_gives_back_a_small_write_buffer_at_once_and_keeps_a_grown_one) {
+  harness h;
+  ws_client ws(h);
+  ASSERT_TRUE(ws.connect(ws_client::direct()));
+  ws.read_text();  // the 101 and the open packet: a small buffer
+  auto s = h.rec.socket_of(h.rec.only_sid());
+  harness::settle(s);  // the write's completion, which finds the writer idle
+  EXPECT_EQ(websocket_write_buffer_bytes(s), 0u);
+
+  const std::string big(3000, 'x');  // a batch that grows the buffer past the small size
+  EXPECT_TRUE(s->send(text_frame(big)));
+  EXPECT_EQ(ws.read_text(), "4" + big);
+  harness::settle(s);
+  EXPECT_GE(websocket_write_buffer_bytes(s), big.size());  // kept for the next batch, until the next ping
+}
+
 frame lingering(std::string data) {
   auto f = text_frame(std::move(data));
   f.may_linger = true;
