@@ -698,11 +698,17 @@ auto on_strand(const std::shared_ptr<socket>& s, Fn fn) {
   return wait(std::move(value));
 }
 
-// Socket writes of the WebSocket carrying `s` so far, read on its strand.
-std::uint64_t websocket_writes(const std::shared_ptr<socket>& s) {
+// Runs `fn` on the Engine.IO session behind `s`, on its strand, and returns its value.
+template <class Fn>
+auto on_session(const std::shared_ptr<socket>& s, Fn fn) {
   auto eio_session = std::dynamic_pointer_cast<session>(s);
   if (!eio_session) throw std::logic_error("not an Engine.IO session");
-  return on_strand(s, [&] { return eio_session->websocket_writes(); });
+  return on_strand(s, [&] { return fn(*eio_session); });
+}
+
+// Socket writes of the WebSocket carrying `s` so far.
+std::uint64_t websocket_writes(const std::shared_ptr<socket>& s) {
+  return on_session(s, [](const session& e) { return e.websocket_writes(); });
 }
 
 TEST(engineio_server, a_direct_websocket_gets_its_handshake_answer_and_open_packet_in_one_socket_write) {
@@ -758,9 +764,7 @@ TEST(engineio_server, a_hold_that_is_never_released_ends_at_its_bound) {
 }
 
 std::size_t websocket_write_buffer_bytes(const std::shared_ptr<socket>& s) {
-  auto eio_session = std::dynamic_pointer_cast<session>(s);
-  if (!eio_session) throw std::logic_error("not an Engine.IO session");
-  return on_strand(s, [&] { return eio_session->websocket_write_buffer_bytes(); });
+  return on_session(s, [](const session& e) { return e.websocket_write_buffer_bytes(); });
 }
 
 TEST(engineio_server, an_idle_websocket_gives_back_a_small_write_buffer_at_once_and_keeps_a_grown_one) {

@@ -104,6 +104,15 @@ class SocketioServer : public ::testing::Test {
     return true;
   }
 
+  // A connection whose client joined the main namespace (recorded in `j`, which must be its only socket).
+  std::shared_ptr<fake_engineio_socket> connected(server& sio, journal& j) {
+    auto c = open(sio);
+    c->inject_text("0");
+    settle();
+    EXPECT_EQ(j.connected.size(), 1u);
+    return c;
+  }
+
   static std::string sid_of(const std::string& connect_answer, std::size_t prefix) {
     auto data = json::parse(connect_answer.substr(prefix));
     return std::string(data.as_object().at("sid").as_string());
@@ -160,10 +169,8 @@ TEST_F(SocketioServer, WithoutAHoldTheConnectAnswerIsNotHeld) {
   server sio({});
   journal& j = new_journal();
   sio.add_namespace("/", recording(j));
-  auto c = open(sio);
-  c->inject_text("0");
-  settle();
-  ASSERT_EQ(j.connected.size(), 1u);
+  auto c = connected(sio, j);
+  EXPECT_EQ(c->texts().size(), 1u);
   EXPECT_TRUE(c->hold_log().empty());
 }
 
@@ -742,9 +749,7 @@ TEST_F(SocketioServer, SendEncodedFromAnotherThreadIsQueuedOnTheConnectionAtOnce
   server sio({});
   journal& j = new_journal();
   sio.add_namespace("/", recording(j));
-  auto c = open(sio);
-  c->inject_text("0");
-  settle();
+  auto c = connected(sio, j);
   ASSERT_EQ(j.connected.size(), 1u);
 
   // The hub's fan-out calls this on its own thread: the frame must reach the connection's queue without
