@@ -445,7 +445,7 @@ Load average (1, 5, 15 min) before the runs: ${loadavg('loadavg.before')}; after
 (anything above ~2 means other work shared these two cores during the runs, and the numbers are noisier for it).
 
 **The servers.**
-- **suda**: the Release build (\`build-release/src/suda\`, default settings: one I/O thread per core it may run on (so one here), WAL + \`synchronous=FULL\`, group commit, jemalloc, and broadcasts held up to 50 ms on sockets that wrote less than 50 ms ago (\`--broadcast-linger-us\`, see [performance.md](performance.md)).
+- **suda**: the Release build (\`build-release/src/suda\`, default settings: one I/O thread per core it may run on (so one here), WAL + \`synchronous=FULL\`, group commit, jemalloc, and broadcasts held up to 50 ms on sockets that wrote a broadcast less than 50 ms ago (\`--broadcast-linger-us\`, see [performance.md](performance.md)).
 - **reference**: \`bench/reference/server.mjs\`: the original series' stack, socket.io 4 + better-sqlite3 12, one transaction per message (as Prisma's \`create\` does), ack after the insert, broadcast to the room; WAL + \`synchronous=FULL\` so both servers give the same durability.
 - **reference-batch**: the same with \`--batch\`: the messages of one event-loop turn are inserted in one transaction.
 
