@@ -711,6 +711,20 @@ std::uint64_t websocket_writes(const std::shared_ptr<socket>& s) {
   return on_session(s, [](const session& e) { return e.websocket_writes(); });
 }
 
+TEST(engineio_server, a_websocket_handshake_beast_refuses_still_gets_its_error_answer) {
+  harness h;
+  // Passes Engine.IO's checks (transport, EIO, origin) but not Beast's: a WebSocket version other than 13.
+  // The answer Beast writes is held for the open packet that never comes, so the server must send it anyway.
+  auto res = h.request(http::verb::get, "/engine.io/?EIO=4&transport=websocket", {},
+                       {{"Upgrade", "websocket"},
+                        {"Connection", "Upgrade"},
+                        {"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="},
+                        {"Sec-WebSocket-Version", "12"}});
+  EXPECT_EQ(res.result(), http::status::upgrade_required);
+  EXPECT_EQ(res[http::field::sec_websocket_version], "13");
+  EXPECT_EQ(h.eio().connection_count(), 0u);
+}
+
 TEST(engineio_server, a_direct_websocket_gets_its_handshake_answer_and_open_packet_in_one_socket_write) {
   harness h;
   ws_client ws(h);
