@@ -528,7 +528,12 @@ void server::stop(std::function<void()> on_drained, std::chrono::milliseconds gr
   for (auto& conn : self->snapshot()) {
     asio::post(conn->executor, [conn] {
       if (conn->released) return;
-      if (conn->idle) conn->stream.cancel();
+      // Idle means waiting for a request's first byte; one whose bytes have already arrived (their read has not
+      // completed yet) is not idle but in flight, and is answered before the connection closes.
+      if (conn->idle) {
+        beast::error_code ec;
+        if (conn->stream.socket().available(ec) == 0 || ec) conn->stream.cancel();
+      }
       if (conn->in_flight != nullptr) conn->in_flight->keep_alive(false);
     });
   }
