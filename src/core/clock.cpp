@@ -29,7 +29,8 @@ std::string format_iso8601(millis ms) {
   }
   char buffer[24];
   auto put = [&buffer](std::size_t at, unsigned value, int width) {
-    for (int i = width - 1; i >= 0; --i, value /= 10) buffer[at + static_cast<std::size_t>(i)] = static_cast<char>('0' + value % 10);
+    for (int i = width - 1; i >= 0; --i, value /= 10)
+      buffer[at + static_cast<std::size_t>(i)] = static_cast<char>('0' + value % 10);
   };
   put(0, static_cast<unsigned>(year), 4);
   buffer[4] = '-';

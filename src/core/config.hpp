@@ -29,8 +29,9 @@ struct config {
 
   // Realtime.
   // --broadcast-linger-us / SUDA_BROADCAST_LINGER_US (engineio::server_options::broadcast_linger): how long a
-  // broadcast may wait on a socket that wrote less than this long ago. 50 ms: a socket receiving fewer than 20
-  // frames a second never waits; a busy room's sockets write several frames per send (docs/performance.md).
+  // broadcast may wait on a socket that wrote a broadcast less than this long ago. 50 ms: a socket receiving fewer
+  // than 20 broadcasts a second never waits; a busy room's sockets write several frames per send
+  // (docs/performance.md).
   unsigned broadcast_linger_us = 50'000;
 
   // Login rate limits: attempts per minute.

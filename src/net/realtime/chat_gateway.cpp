@@ -39,6 +39,10 @@ class client_state final : public chat::subscriber {
   void answer(const chat::wire& packet) override {
     if (auto s = socket_.lock()) s->send_encoded(eio::frame{packet, false, /*may_linger=*/false});
   }
+  // The hub's attach is done (its "synced" and catch-up are queued) or failed: the held CONNECT answer goes.
+  void release_connect_answer() {
+    if (auto s = socket_.lock()) s->release_connect_answer();
+  }
   // Logging out ends the sockets of that login session: the token no longer works anywhere.
   void end_session(std::string_view token_hash) override {
     if (token_hash != token_hash_) return;
@@ -192,11 +196,8 @@ void chat_gateway::on_connection(std::shared_ptr<sio::socket> socket) {
   auto hub = hub_;
   auto attaching = hub_->attach(state, state->user_id, std::move(known),  // named: see docs/coroutines.md
                                 std::move(state->floors));
-  std::weak_ptr<sio::socket> weak_socket = socket;
-  asio::co_spawn(executor_, std::move(attaching), [state, hub, weak_socket](std::exception_ptr failure,
-                                                                            chat::hub::session_id id) {
-    // Attached (its "synced" and catch-up are queued), or failed: the held CONNECT answer goes either way.
-    if (auto s = weak_socket.lock()) s->release_connect_answer();
+  asio::co_spawn(executor_, std::move(attaching), [state, hub](std::exception_ptr failure, chat::hub::session_id id) {
+    state->release_connect_answer();  // attached or not, the held CONNECT answer goes
     if (failure) {
       core::log::error("realtime", "could not attach a client to the hub");
       return;
