@@ -79,6 +79,8 @@ int run(const core::config& cfg) {
   // Realtime: Socket.IO on Engine.IO, the chat events on top, fan-out through the hub.
   auto hub = std::make_shared<chat::hub>(ioc.get_executor(), *bus, readers, profiles,
                                          &net::realtime_chat::chat_gateway::encode);
+  // One node (the local bus): every change to rooms and messages goes through this writer.
+  hub->set_write_generation([&writer] { return writer.generation(); });
   net::realtime_chat::chat_gateway gateway(ioc.get_executor(), chat, hub);
   realtime::socketio::server sio(realtime::socketio::server_options{});
   sio.add_namespace("/", gateway.main_namespace());

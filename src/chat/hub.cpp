@@ -1,6 +1,7 @@
 #include "chat/hub.hpp"
 
 #include "core/log.hpp"
+#include "store/writer.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -41,14 +42,17 @@ bus::subscription hub::subscribe(const std::string& channel) {
 }
 
 asio::awaitable<hub::session_id> hub::attach(std::shared_ptr<subscriber> client, std::string user_id,
-                                             std::optional<seq_map> known, std::optional<seq_map> floors) {
-  co_return co_await asio::co_spawn(
-      strand_, attach_on_strand(std::move(client), std::move(user_id), std::move(known), std::move(floors)),
-      asio::use_awaitable);
+                                             std::optional<seq_map> known, std::optional<seq_map> floors,
+                                             std::optional<std::uint64_t> floors_generation) {
+  co_return co_await asio::co_spawn(strand_,
+                                    attach_on_strand(std::move(client), std::move(user_id), std::move(known),
+                                                     std::move(floors), floors_generation),
+                                    asio::use_awaitable);
 }
 
 asio::awaitable<hub::session_id> hub::attach_on_strand(std::shared_ptr<subscriber> client, std::string user_id,
-                                                       std::optional<seq_map> known, std::optional<seq_map> floors) {
+                                                       std::optional<seq_map> known, std::optional<seq_map> floors,
+                                                       std::optional<std::uint64_t> floors_generation) {
   auto self = shared_from_this();  // keeps the hub alive across the reads below
   const session_id id = next_id_++;
   // In the user's index first, so a room this user joins from now on is not missed.
@@ -66,6 +70,9 @@ asio::awaitable<hub::session_id> hub::attach_on_strand(std::shared_ptr<subscribe
   // is missing from it and its "room" event went to nobody here; the confirming read below finds it, and the
   // loop takes it in the same way.
   auto read = [user_id](store::connection& c) { return c.room_seqs_of_user(user_id); };
+  // The write generation taken before the last read of the user's rooms, and that read whole: while the writer
+  // has changed nothing since, it stands in for the confirming read (see set_write_generation).
+  std::optional<std::uint64_t> read_at = floors ? floors_generation : write_generation();
   std::vector<store::room_seq> first;
   if (floors) {
     first.reserve(floors->size());
@@ -73,6 +80,8 @@ asio::awaitable<hub::session_id> hub::attach_on_strand(std::shared_ptr<subscribe
   } else {
     first = co_await readers_.run(read);
   }
+  std::vector<store::room_seq> last_read;
+  if (read_at) last_read = first;
   bool announced = false;  // this user's "online" was published on some room
   for (;;) {
     auto it = sessions_.find(id);
@@ -105,10 +114,20 @@ asio::awaitable<hub::session_id> hub::attach_on_strand(std::shared_ptr<subscribe
     }
 
     // Messages committed between the read above and joining the rooms' indexes were published before this
-    // client could see them: read the rooms' seqs again and fill any gap from the store.
-    std::vector<store::room_seq> second = co_await readers_.run(read);
-    it = sessions_.find(id);
-    if (it == sessions_.end()) co_return id;
+    // client could see them: read the rooms' seqs again and fill any gap from the store. Unless nothing was
+    // written since the last read: then this one would return the same, and whatever is committed from now on
+    // is published after this check, to the indexes just joined (both on this strand, without a suspension
+    // between them).
+    std::vector<store::room_seq> second;
+    if (const auto now = write_generation(); read_at && now && store::writer::unchanged_since(*read_at, *now)) {
+      second = std::move(last_read);
+    } else {
+      read_at = write_generation();
+      second = co_await readers_.run(read);
+      it = sessions_.find(id);
+      if (it == sessions_.end()) co_return id;
+    }
+    if (read_at) last_read = second;
     // Rooms left meanwhile (a leave processed before this client was in the room's index) are dropped.
     std::unordered_set<std::string> still_member;
     for (const auto& r : second) still_member.insert(r.room_id);

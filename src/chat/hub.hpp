@@ -82,10 +82,26 @@ class hub : public std::enable_shared_from_this<hub> {
   // the client, so a message committed between that "connected" and this attach is not skipped. The hub
   // takes them as its first read of the user's rooms (one store round trip fewer per connect); without them
   // it reads itself. Returns the id to detach with.
+  //
+  // `floors_generation` is write_generation() taken just before `floors` were read. When the writer has
+  // changed nothing since (store::writer::unchanged_since), the hub's confirming read of the user's rooms would
+  // return `floors` again, so it is skipped: one store round trip fewer per connect. Without it (or without a
+  // write generation), the hub reads again, as it must when another process may write.
   boost::asio::awaitable<session_id> attach(std::shared_ptr<subscriber> client, std::string user_id,
                                             std::optional<seq_map> known,
-                                            std::optional<seq_map> floors = std::nullopt);
+                                            std::optional<seq_map> floors = std::nullopt,
+                                            std::optional<std::uint64_t> floors_generation = std::nullopt);
   void detach(session_id id);
+
+  // Where this process's writer is the only one that changes rooms, memberships and messages (one node: the
+  // local bus), the hub may trust its generation (store::writer::generation) to tell that a read of the
+  // user's rooms is still current. Set once, before the first attach; never set where another process writes.
+  void set_write_generation(std::function<std::uint64_t()> source) { write_generation_ = std::move(source); }
+  // The writer's generation, or nothing when the hub must not rely on it.
+  std::optional<std::uint64_t> write_generation() const {
+    if (!write_generation_) return std::nullopt;
+    return write_generation_();
+  }
   // The client asks to be brought up to date from `known` (then "synced").
   void sync(session_id id, seq_map known);
 
@@ -151,7 +167,8 @@ class hub : public std::enable_shared_from_this<hub> {
   };
 
   boost::asio::awaitable<session_id> attach_on_strand(std::shared_ptr<subscriber> client, std::string user_id,
-                                                      std::optional<seq_map> known, std::optional<seq_map> floors);
+                                                      std::optional<seq_map> known, std::optional<seq_map> floors,
+                                                      std::optional<std::uint64_t> floors_generation);
   void on_bus(const std::string& payload);
   void deliver_message(session_id id, session& s, room_cursor& cursor, const std::string& room_id,
                        std::int64_t seq, const wire& packet);
@@ -184,6 +201,7 @@ class hub : public std::enable_shared_from_this<hub> {
   store::reader_pool& readers_;
   profile_cache& profiles_;
   wire_encoder encoder_;
+  std::function<std::uint64_t()> write_generation_;  // see set_write_generation
 
   // All below: only on strand_.
   session_id next_id_ = 1;

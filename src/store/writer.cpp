@@ -73,7 +73,9 @@ void writer::run_loop() {
         queue_.pop_front();
       }
     }
-    // Run in queue order; consecutive appends go into one transaction.
+    // Run in queue order; consecutive appends go into one transaction. The generation is odd meanwhile: a
+    // caller resumed by a job below may see it odd, never even and unchanged.
+    generation_.fetch_add(1);
     for (auto& j : taken) {
       if (j.append) {
         batch.push_back(std::move(*j.append));
@@ -83,6 +85,7 @@ void writer::run_loop() {
       j.generic(connection_.get(), nullptr);
     }
     commit_appends(batch);
+    generation_.fetch_add(1);
     taken.clear();
     upkeep_due = true;
   }

@@ -21,6 +21,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -78,6 +79,16 @@ class writer {
   // Stops accepting jobs, commits everything queued, joins the thread. Idempotent and thread-safe.
   void stop();
 
+  // The write generation: advanced when the writer starts running jobs (odd while it runs them) and again when
+  // it is done with them (even). Two readings that are equal and even mean this writer changed nothing in
+  // between and was not halfway through a change at the first: a read of the database begun after the first
+  // reading is still current at the second. That says something only where every change goes through this
+  // writer, i.e. one process on the database (see chat::hub::set_write_generation).
+  std::uint64_t generation() const noexcept { return generation_.load(); }
+  static bool unchanged_since(std::uint64_t earlier, std::uint64_t now) noexcept {
+    return earlier % 2 == 0 && earlier == now;
+  }
+
   // Counters for logs, tests and benchmarks.
   std::size_t batches_committed() const noexcept;
   std::size_t messages_committed() const noexcept;
@@ -108,6 +119,7 @@ class writer {
   std::deque<job> queue_;
   bool stopping_ = false;
   commit_listener commit_listener_;
+  std::atomic<std::uint64_t> generation_{0};
   std::atomic<std::size_t> batches_{0};
   std::atomic<std::size_t> messages_{0};
   std::atomic<std::size_t> upkeeps_{0};

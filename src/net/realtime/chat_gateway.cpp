@@ -60,6 +60,7 @@ class client_state final : public chat::subscriber {
   // The user's rooms' seqs, read before the CONNECT answer went out: where delivery starts (see authorize).
   // Handed to the hub's attach (moved out) as its first read.
   chat::hub::seq_map floors;
+  std::optional<std::uint64_t> floors_generation;  // the writer's generation before `floors` were read
 
  private:
   const std::weak_ptr<sio::socket> socket_;
@@ -176,6 +177,8 @@ asio::awaitable<std::optional<std::string>> chat_gateway::authorize(sio::socket&
   // Read before the CONNECT answer goes out, so that "connect" on the client means: whatever is committed from
   // now on reaches this socket. The hub's attach (after the answer) takes it as its first read of the user's
   // rooms; a read of its own, made then, would skip what was committed in between.
+  // The writer's generation before it: if nothing is written until the attach, the hub need not read again.
+  state->floors_generation = hub_->write_generation();
   auto rooms = co_await chat_.room_seqs(state->user_id);
   if (!rooms) co_return std::optional<std::string>("unavailable: try again");
   for (auto& r : *rooms) state->floors.emplace(std::move(r.room_id), r.last_seq);
@@ -195,7 +198,7 @@ void chat_gateway::on_connection(std::shared_ptr<sio::socket> socket) {
   // then, it is undone at once (on_disconnect).
   auto hub = hub_;
   auto attaching = hub_->attach(state, state->user_id, std::move(known),  // named: see docs/coroutines.md
-                                std::move(state->floors));
+                                std::move(state->floors), state->floors_generation);
   asio::co_spawn(executor_, std::move(attaching), [state, hub](std::exception_ptr failure, chat::hub::session_id id) {
     state->release_connect_answer();  // attached or not, the held CONNECT answer goes
     if (failure) {

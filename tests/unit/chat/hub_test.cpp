@@ -917,6 +917,114 @@ TEST_F(HubTest, AJoinWhileAttachingIsKept) {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// The write generation: the confirming read is skipped only while the writer has changed nothing
+
+class HubWithWriteGenerationTest : public HubTest {
+ protected:
+  HubWithWriteGenerationTest() {
+    hub_->set_write_generation([this] { return writer_->generation(); });
+  }
+  // What the gateway does before the CONNECT answer: the generation, then the user's rooms.
+  struct floors_read {
+    hub::seq_map seqs;
+    std::optional<std::uint64_t> generation;
+  };
+  floors_read read_floors(const std::string& user) {
+    floors_read out{{}, hub_->write_generation()};
+    for (auto& r : direct_->room_seqs_of_user(user)) out.seqs.emplace(r.room_id, r.last_seq);
+    return out;
+  }
+  hub::session_id attach_after(const std::shared_ptr<recorder>& client, const std::string& user,
+                               const floors_read& floors) {
+    return wait(spawn([this, client, user, floors]() -> asio::awaitable<hub::session_id> {
+      std::shared_ptr<subscriber> as_subscriber = client;
+      std::string user_id = user;
+      std::optional<hub::seq_map> seqs = floors.seqs;
+      co_return co_await hub_->attach(std::move(as_subscriber), std::move(user_id), std::nullopt, std::move(seqs),
+                                      floors.generation);
+    }));
+  }
+  int rooms_reads(const std::string& user) {
+    std::lock_guard lock(hooks_.mutex);
+    return hooks_.rooms_reads[user];
+  }
+};
+
+TEST_F(HubWithWriteGenerationTest, NothingWrittenSinceTheFloorsMeansNoSecondRead) {
+  const auto floors = read_floors(alice);
+  const int reads_before = rooms_reads(alice);
+  auto client = std::make_shared<recorder>();
+  attach_after(client, alice, floors);
+  EXPECT_EQ(rooms_reads(alice), reads_before);  // the floors stood in for the confirming read
+  EXPECT_EQ(room_count(), 2u);
+  post(r1, bob);
+  post(r2, carol);
+  ASSERT_TRUE(client->wait_for_message(r1, 1));
+  ASSERT_TRUE(client->wait_for_message(r2, 1));
+  EXPECT_EQ(client->seqs(r1), std::vector<std::int64_t>{1});
+
+  // Without the floors' generation the hub cannot know: it reads again.
+  auto other = std::make_shared<recorder>();
+  const auto bobs = read_floors(bob);
+  const int bob_reads = rooms_reads(bob);
+  attach(other, bob, std::nullopt, bobs.seqs);
+  EXPECT_EQ(rooms_reads(bob), bob_reads + 1);
+}
+
+TEST_F(HubWithWriteGenerationTest, AnInviteCommittedAfterTheFloorsIsStillJoined) {
+  const auto floors = read_floors(carol);  // r2, r3
+  invite(r1, carol);                        // through the writer; its "room" event reached no client of carol's
+  auto client = std::make_shared<recorder>();
+  const int reads_before = rooms_reads(carol);
+  attach_after(client, carol, floors);
+  EXPECT_EQ(rooms_reads(carol), reads_before + 1);
+  post(r1, bob);
+  ASSERT_TRUE(client->wait_for_message(r1, 1));
+  EXPECT_EQ(client->seqs(r1), std::vector<std::int64_t>{1});
+}
+
+TEST_F(HubWithWriteGenerationTest, AMessageCommittedAfterTheFloorsIsCaughtUp) {
+  const auto floors = read_floors(alice);
+  post(r1, bob);  // published before the client is in r1's index: missed live
+  auto client = std::make_shared<recorder>();
+  const int reads_before = rooms_reads(alice);
+  attach_after(client, alice, floors);
+  EXPECT_EQ(rooms_reads(alice), reads_before + 1);
+  ASSERT_TRUE(client->wait_for_message(r1, 1));
+  post(r1, bob);
+  ASSERT_TRUE(client->wait_for_message(r1, 2));
+  EXPECT_EQ(client->seqs(r1), range(1, 2));
+}
+
+TEST_F(HubWithWriteGenerationTest, AGenerationReadWhileTheWriterRunsAJobIsNotTrusted) {
+  // Taken while a job runs (which may commit after the floors' read), the generation does not move until the
+  // job ends: equal is not enough, it must also be even.
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  auto busy = spawn([this, released]() -> asio::awaitable<int> {
+    co_return co_await writer_->run([released](store::connection&) {
+      released.wait();
+      return 0;
+    });
+  });
+  std::uint64_t generation = writer_->generation();
+  for (int i = 0; i < 2000 && generation % 2 == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    generation = writer_->generation();
+  }
+  ASSERT_EQ(generation % 2, 1u);
+  const auto floors = read_floors(alice);
+  ASSERT_EQ(floors.generation, generation);
+  const int reads_before = rooms_reads(alice);
+  auto client = std::make_shared<recorder>();
+  attach_after(client, alice, floors);  // the job is still running: the generation has not moved
+  EXPECT_EQ(writer_->generation(), generation);
+  EXPECT_EQ(rooms_reads(alice), reads_before + 1);
+  release.set_value();
+  EXPECT_EQ(wait(std::move(busy)), 0);
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // Detach and presence
 
 TEST_F(HubTest, DetachStopsDeliveryAndUnsubscribesEmptyChannels) {

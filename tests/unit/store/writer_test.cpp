@@ -13,6 +13,7 @@
 #include <sched.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <future>
 #include <latch>
@@ -234,6 +235,45 @@ TEST(Writer, RunReturnsTheValueOfItsFunctionInQueueOrder) {
   ASSERT_TRUE(user);
   EXPECT_EQ(user->display_name, "Robert");
   EXPECT_EQ(s.db().connect()->find_user(s.bob)->display_name, "Robert");
+}
+
+TEST(Writer, ItsGenerationIsOddWhileAJobRunsAndMovesOnByTwoPerRound) {
+  // The hub trusts two equal, even readings to mean "nothing was written in between" (chat::hub::attach).
+  scratch s;
+  writer w(s.db());
+  io_thread io;
+  const std::uint64_t before = w.generation();
+  EXPECT_EQ(before % 2, 0u);
+  EXPECT_FALSE(writer::unchanged_since(before + 1, before + 1));  // read mid-job: never trusted
+  EXPECT_TRUE(writer::unchanged_since(before, w.generation()));
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  auto during = io.spawn([&]() -> asio::awaitable<std::uint64_t> {
+    co_return co_await w.run([&](connection&) {
+      released.wait();
+      return w.generation();
+    });
+  });
+  // While the job runs (held above), the generation is odd and moved on from `before`.
+  std::uint64_t running = w.generation();
+  for (int i = 0; i < 2000 && running == before; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    running = w.generation();
+  }
+  EXPECT_EQ(running, before + 1);
+  EXPECT_FALSE(writer::unchanged_since(before, running));
+  release.set_value();
+  EXPECT_EQ(during.get(), before + 1);
+  // Done: even again, and not the value it had before the job.
+  std::uint64_t after = w.generation();
+  for (int i = 0; i < 2000 && after % 2 == 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    after = w.generation();
+  }
+  EXPECT_EQ(after, before + 2);
+  EXPECT_FALSE(writer::unchanged_since(before, after));
+  ASSERT_TRUE(append(io, w, s.message("hi", s.alice)).get());
+  EXPECT_GE(w.generation(), before + 3);  // an append is a change too
 }
 
 TEST(Writer, ItsThreadRunsUnderSchedBatch) {
