@@ -163,14 +163,17 @@ asio::awaitable<hub::session_id> hub::attach_on_strand(std::shared_ptr<subscribe
   }
   auto it = sessions_.find(id);
   // In no room, nobody is told: nothing is in flight that a snapshot could repeat.
-  if (first_session && !announced) user.online_announced = true;
+  if (first_session && !announced) {
+    user.online_announced = true;
+    presence_changed();
+  }
   it->second.joined_live.clear();
   it->second.joined_live.shrink_to_fit();
   it->second.attaching = false;
   maybe_synced(it->second);
-  // Its rooms are confirmed: its presence snapshot can go out with the next window.
-  snapshot_due_.push_back(id);
-  schedule_presence_flush();
+  // Its rooms are confirmed: who is online goes now, queued before the gateway releases the CONNECT answer, so
+  // all leave in one socket write.
+  send_snapshot(id, it->second);
   co_return id;
 }
 
@@ -189,6 +192,7 @@ void hub::detach(session_id id) {
       if (user->second.sessions.empty()) {
         self->publish_presence(s.user_id, room_ids, false);
         self->users_.erase(user);
+        self->presence_changed();
       }
     }
     self->sessions_.erase(it);
@@ -230,7 +234,7 @@ void hub::join_room(session_id id, session& s, std::string_view room_id, std::in
   cursor.last = last_seq;
   cursor.slot = room.members.size();
   room.members.push_back(member{id, &s, &cursor});
-  ++room.users[s.user_id];
+  if (++room.users[s.user_id] == 1) presence_changed();
 }
 
 void hub::leave_room(session_id id, session& s, std::string_view room_id) {
@@ -242,8 +246,10 @@ void hub::leave_room(session_id id, session& s, std::string_view room_id) {
   // The session's entry goes first: its key is a view of the room entry's, which may go below.
   s.rooms.erase(cursor);
   if (room == rooms_.end()) return;
-  if (auto user = room->second.users.find(s.user_id); user != room->second.users.end() && --user->second == 0)
+  if (auto user = room->second.users.find(s.user_id); user != room->second.users.end() && --user->second == 0) {
     room->second.users.erase(user);
+    presence_changed();
+  }
   // Swap-and-pop: the last member takes this one's slot.
   auto& members = room->second.members;
   if (slot != members.size() - 1) {
@@ -498,15 +504,18 @@ void hub::on_presence(const std::string& room_id, const event_view& e) {
     core::log::warn("hub", "dropped a malformed presence event");
     return;
   }
+  presence_changed();
   if (online->as_bool())
     if (auto user = users_.find(e.user_id); user != users_.end()) user->second.online_announced = true;
   // Only rooms with local clients matter; the batch is built from the room's index at the window's end.
   if (!rooms_.contains(room_id)) return;
-  auto& changes = pending_presence_[room_id].users;
-  if (auto it = changes.find(e.user_id); it != changes.end()) {
-    it->second = online->as_bool();  // the last change in the window wins
+  auto& room_changes = pending_presence_[room_id];
+  if (room_changes.users.empty()) room_changes.first_stamp = presence_version_;
+  const presence_change change{online->as_bool(), presence_version_};
+  if (auto it = room_changes.users.find(e.user_id); it != room_changes.users.end()) {
+    it->second = change;  // the last change in the window wins
   } else {
-    changes.emplace(std::string(e.user_id), online->as_bool());
+    room_changes.users.emplace(std::string(e.user_id), change);
   }
   schedule_presence_flush();
 }
@@ -564,10 +573,11 @@ void hub::flush_presence() {
   last_presence_flush_ = std::chrono::steady_clock::now();
   const std::uint64_t round = ++presence_round_;
 
-  // 1. Each changed room's batch, to the clients in it that have had their snapshot. A client in several
-  // changed rooms gets one merged list (a co-member in two shared rooms appears once), and so does a client
-  // whose own user is in the batch (it never hears about itself): both rare, so those are encoded per client.
-  std::vector<session*> touched;
+  // Each changed room's batch, to the clients in it that have had their snapshot. A client in several changed
+  // rooms gets one merged list (a co-member in two shared rooms appears once), and so does a client whose own
+  // user is in the batch (it never hears about itself) or whose snapshot, taken in this window, already told
+  // some of the changes: all rare, so those are encoded per client.
+  std::vector<std::pair<session_id, session*>> touched;
   for (auto& [room_id, changes] : pending_presence_) {
     auto room = rooms_.find(room_id);
     if (room == rooms_.end()) continue;
@@ -577,66 +587,62 @@ void hub::flush_presence() {
       if (s.presence_round != round) {
         s.presence_round = round;
         s.presence_rooms.clear();
-        touched.push_back(&s);
+        touched.emplace_back(m.id, &s);
       }
       s.presence_rooms.push_back(&changes);
     }
   }
-  auto split = [](const std::map<std::string, bool, std::less<>>& users, std::vector<std::string_view>& on,
-                  std::vector<std::string_view>& off, std::string_view self) {
-    for (const auto& [user, online] : users)
-      if (user != self) (online ? on : off).push_back(user);
-  };
-  for (session* s : touched) {
-    if (s->presence_rooms.size() == 1 && !s->presence_rooms.front()->users.contains(s->user_id)) {
+  for (auto [id, s] : touched) {
+    std::uint64_t snapshot_stamp = 0;  // changes up to this stamp were in its snapshot
+    if (!snapshot_stamps_.empty())
+      if (auto stamp = snapshot_stamps_.find(id); stamp != snapshot_stamps_.end()) snapshot_stamp = stamp->second;
+    const presence_changes& only = *s->presence_rooms.front();
+    if (s->presence_rooms.size() == 1 && !only.users.contains(s->user_id) && snapshot_stamp < only.first_stamp) {
       presence_changes& changes = *s->presence_rooms.front();
       if (!changes.encoded) {
         std::vector<std::string_view> on, off;
-        split(changes.users, on, off, {});
+        for (const auto& [user, change] : changes.users) (change.online ? on : off).push_back(user);
         changes.encoded = encode_presence(on, off, false);
       }
       s->client->deliver(changes.encoded);
     } else {
-      std::map<std::string, bool, std::less<>> merged;
+      std::map<std::string_view, bool> merged;
       for (const presence_changes* changes : s->presence_rooms)
-        for (const auto& [user, online] : changes->users) merged.insert_or_assign(user, online);
+        for (const auto& [user, change] : changes->users)
+          if (user != s->user_id && change.stamp > snapshot_stamp) merged.insert_or_assign(user, change.online);
       std::vector<std::string_view> on, off;
-      split(merged, on, off, s->user_id);
+      for (const auto& [user, online] : merged) (online ? on : off).push_back(user);
       if (!on.empty() || !off.empty()) s->client->deliver(encode_presence(on, off, false));
     }
     s->presence_rooms.clear();
   }
   pending_presence_.clear();
+  snapshot_stamps_.clear();
+}
 
-  // 2. Snapshots: the clients that finished attaching get who is online now, this window's changes included.
-  auto due = std::move(snapshot_due_);
-  snapshot_due_.clear();
-  // Clients of one user in the same rooms get the same snapshot: built and encoded once per window (a user
-  // with many tabs, or a reconnect wave, would otherwise cost one walk and one encoding per client).
-  struct shared_snapshot {
-    const session* built_for;
-    wire packet;  // null: nobody online
-  };
-  std::unordered_map<std::string_view, shared_snapshot> by_user;
-  auto same_rooms = [](const session& a, const session& b) {
-    return a.rooms.size() == b.rooms.size() &&
-           std::equal(a.rooms.begin(), a.rooms.end(), b.rooms.begin(),
-                      [](const auto& x, const auto& y) { return x.first == y.first; });
-  };
-  for (session_id id : due) {
-    auto it = sessions_.find(id);
-    if (it == sessions_.end() || !it->second.presence_snapshot_due) continue;  // detached meanwhile
-    session& s = it->second;
-    s.presence_snapshot_due = false;
-    auto cached = by_user.find(s.user_id);
-    if (cached == by_user.end() || !same_rooms(*cached->second.built_for, s)) {
-      // Nobody online: nothing to say (a client starts, and restarts after a disconnect, with no one online).
-      auto online = online_co_members(s, nullptr, false);
-      wire packet = online.empty() ? nullptr : encode_presence(online, {}, true);
-      cached = by_user.insert_or_assign(s.user_id, shared_snapshot{&s, std::move(packet)}).first;
-    }
-    if (cached->second.packet) s.client->deliver(cached->second.packet);
+void hub::send_snapshot(session_id id, session& s) {
+  s.presence_snapshot_due = false;
+  if (!pending_presence_.empty()) snapshot_stamps_[id] = presence_version_;
+  auto user = users_.find(s.user_id);
+  if (user == users_.end()) return;
+  auto& cached = user->second.snapshot;
+  const bool same_rooms =
+      cached.version == presence_version_ && cached.room_ids.size() == s.rooms.size() &&
+      std::equal(s.rooms.begin(), s.rooms.end(), cached.room_ids.begin(),
+                 [](const auto& room, const std::string& id) { return room.first == id; });
+  if (!same_rooms) {
+    // Who is online now, the changes still waiting for the window's batch included (the batch leaves them out
+    // for this client: snapshot_stamp). Nobody online: nothing to say (a client starts, and restarts after a
+    // disconnect, with no one online).
+    auto online = online_co_members(s, nullptr, /*without_pending=*/false);
+    cached.version = presence_version_;
+    cached.room_ids.assign(s.rooms.size(), {});
+    std::size_t i = 0;
+    for (const auto& [room_id, cursor] : s.rooms) cached.room_ids[i++] = std::string(room_id);
+    cached.packet = online.empty() ? nullptr : encode_presence(online, {}, true);
   }
+  // An answer to the client's CONNECT, like "synced": it does not make the socket a busy broadcast receiver.
+  if (cached.packet) s.client->answer(cached.packet);
 }
 
 asio::awaitable<std::size_t> hub::room_count() {

@@ -13,8 +13,8 @@
 //  - Presence, coalesced: a user is online while any of their clients is attached here. Changes are published on
 //    the user's rooms at once, but delivered in batches, one `presence` event {online:[ids], offline:[ids]} per
 //    room per window (presence_window), encoded once per room. A client gets one snapshot
-//    {online:[ids], offline:[], snapshot:true} of its online co-members at the first window after it attached,
-//    and from then on every later change of a co-member once (a co-member in several shared rooms is merged
+//    {online:[ids], offline:[], snapshot:true} of its online co-members when its attach completes (so it leaves
+//    in the same socket write as the CONNECT answer), and from then on every later change of a co-member once (a co-member in several shared rooms is merged
 //    into one list), never its own user. Without that, every connect in a room of n clients cost O(n)
 //    deliveries plus O(n) encodings for the newcomer: O(n^2) for a room filling up.
 //
@@ -117,8 +117,13 @@ class hub : public std::enable_shared_from_this<hub> {
     std::size_t slot = 0;           // this client's index in its room_entry::members
   };
   // One room's presence changes gathered in the current window: user id -> online, the last change wins.
+  struct presence_change {
+    bool online = false;
+    std::uint64_t stamp = 0;  // presence_version_ when it was made: a snapshot taken since has told it
+  };
   struct presence_changes {
-    std::map<std::string, bool, std::less<>> users;
+    std::map<std::string, presence_change, std::less<>> users;
+    std::uint64_t first_stamp = 0;  // of the window's first change here: no change here is older
     wire encoded;  // the batch as a packet, encoded at most once per window
   };
   // Heterogeneous lookup by std::string_view in the indexes keyed by std::string (no temporary string).
@@ -137,7 +142,7 @@ class hub : public std::enable_shared_from_this<hub> {
     std::vector<std::string> joined_live;  // rooms joined through a "room" event while attaching (rare, few)
     bool attaching = true;                 // until attach has confirmed the user's rooms
     bool sync_requested = false;
-    // Presence: no batch reaches the client before its snapshot, sent at the first window after attaching.
+    // Presence: no batch reaches the client before its snapshot, sent when its attach completes.
     bool presence_snapshot_due = true;
     int catch_ups_running = 0;
     std::uint64_t presence_round = 0;               // the last window that found it in a changed room
@@ -164,6 +169,14 @@ class hub : public std::enable_shared_from_this<hub> {
     // Its "online" came back from the bus and is in a batch (sent or pending). Until then the user is in the
     // room indexes but left out of snapshots: the batch will say it, and saying it in both is a duplicate.
     bool online_announced = false;
+    // The last snapshot built for a client of this user: the same for another client in the same rooms while
+    // nothing that a snapshot depends on changed (presence_version_). A user with many tabs, or a reconnect
+    // wave, costs one walk and one encoding, not one per client.
+    struct {
+      std::uint64_t version = 0;
+      std::vector<std::string> room_ids;  // the client's rooms, in order
+      wire packet;                        // null: nobody online
+    } snapshot;
   };
 
   boost::asio::awaitable<session_id> attach_on_strand(std::shared_ptr<subscriber> client, std::string user_id,
@@ -182,13 +195,18 @@ class hub : public std::enable_shared_from_this<hub> {
   void on_presence(const std::string& room_id, const event_view& e);
   // Arms the window's timer unless it is armed: the batch goes out one window after the previous one.
   void schedule_presence_flush();
-  // The window's end: snapshots for clients that finished attaching, then each changed room's batch.
+  // The window's end: each changed room's batch.
   void flush_presence();
   // The users online here (attached, their "online" announced) who share a room with `s`, but not `s`'s own
   // user; a user with a change still waiting in `s`'s room's batch is left out when `without_pending` (the
   // batch will say it). O(users in s's rooms), whatever the number of their clients.
   std::vector<std::string_view> online_co_members(const session& s, const std::string* only_room,
                                                   bool without_pending) const;
+  // The client's snapshot of who is online, at the end of its attach; from then on it gets the batches.
+  void send_snapshot(session_id id, session& s);
+  // Something a snapshot is built from changed: a user entered or left a room's index, an "online" was
+  // announced, the window's pending changes moved. Cached snapshots built before are stale.
+  void presence_changed() { ++presence_version_; }
   wire encode_presence(const std::vector<std::string_view>& online, const std::vector<std::string_view>& offline,
                        bool snapshot);
   bus::subscription subscribe(const std::string& channel);
@@ -208,10 +226,14 @@ class hub : public std::enable_shared_from_this<hub> {
   std::unordered_map<session_id, session> sessions_;
   std::unordered_map<std::string, room_entry, string_hash, std::equal_to<>> rooms_;  // room id -> its local sessions
   std::unordered_map<std::string, user_entry, string_hash, std::equal_to<>> users_;  // user id -> its local sessions
-  // Presence (see the top): the window's changes per room, clients waiting for their snapshot, the timer.
+  // Presence (see the top): the window's changes per room, the timer.
   const std::chrono::milliseconds presence_window_;
   std::unordered_map<std::string, presence_changes, string_hash, std::equal_to<>> pending_presence_;
-  std::vector<session_id> snapshot_due_;
+  std::uint64_t presence_version_ = 1;  // see presence_changed(); 0 is never a cached snapshot's
+  // Clients whose snapshot was taken while changes waited for the window's batch -> presence_version_ then.
+  // Their snapshot told those changes (stamped up to it), so the batch leaves them out for these clients, which
+  // hear of each change once. Emptied at every flush: kept out of `session`, which every idle client pays for.
+  std::unordered_map<session_id, std::uint64_t> snapshot_stamps_;
   boost::asio::steady_timer presence_timer_;
   bool presence_timer_armed_ = false;
   std::chrono::steady_clock::time_point last_presence_flush_{};

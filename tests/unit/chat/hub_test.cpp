@@ -1058,9 +1058,11 @@ TEST_F(HubTest, PresenceOnTheFirstAttachAndAfterTheLastDetachOnly) {
   auto first = std::make_shared<recorder>(), second = std::make_shared<recorder>();
   auto first_id = attach(first, alice);
   ASSERT_TRUE(watcher->wait_for(is_presence(alice, true)));
-  // The newcomer is told who is online already, in one snapshot.
+  // The newcomer is told who is online already, in one snapshot (bob's change included, gone out in its batch
+  // or not: the batch does not tell alice's client again).
   ASSERT_TRUE(first->wait_for(is_presence(bob, true)));
   EXPECT_TRUE(is_snapshot(first->packets().back()));
+  EXPECT_EQ(presence_count(*first, bob, true), 1u);
 
   auto second_id = attach(second, alice);
   ASSERT_TRUE(second->wait_for(is_presence(bob, true)));
@@ -1118,10 +1120,55 @@ TEST_F(HubTest, TheSnapshotListsEveryOnlineCoMemberOnceAndNobodyElse) {
   EXPECT_EQ(d->count("presence"), 0u);  // dave shares no room with anyone here
 }
 
+TEST_F(HubTest, TheSnapshotIsQueuedBeforeTheAttachCompletes) {
+  // So that the gateway's release of the CONNECT answer takes it along: one socket write, not a second one at
+  // the next presence window.
+  auto c = std::make_shared<recorder>(), b = std::make_shared<recorder>();
+  attach(c, carol);
+  attach(b, bob);
+  ASSERT_TRUE(c->wait_for(is_presence(bob, true)));  // bob's change has gone out in its batch
+  auto a = std::make_shared<recorder>();
+  attach(a, alice);
+  const auto got = a->packets();  // no waiting: what the attach queued before it completed
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_TRUE(is_snapshot(got.front()));
+  EXPECT_TRUE(lists(got.front(), "online", bob));
+  EXPECT_TRUE(lists(got.front(), "online", carol));
+  // As an answer to the client's connect: it does not make the socket a busy receiver of broadcasts.
+  EXPECT_EQ(a->answer_events(), std::vector<std::string>{"presence"});
+}
+
+TEST_F(HubTest, AChangeStillWaitingForItsBatchIsInTheSnapshotAndNotToldAgain) {
+  // A window long enough that bob's change is still waiting when alice's client attaches.
+  hub_ = std::make_shared<hub>(ioc_.get_executor(), *bus_, *readers_, profiles_, encode,
+                               std::chrono::milliseconds(300));
+  auto c = std::make_shared<recorder>();
+  const auto c_id = attach(c, carol);  // the first change goes out at once; the next ones wait for the window
+  auto b = std::make_shared<recorder>();
+  attach(b, bob);
+  room_count();  // bob's "online" came back from the bus: it waits in r1's and r3's batch
+  auto a = std::make_shared<recorder>();
+  attach(a, alice);
+  ASSERT_FALSE(a->packets().empty());
+  EXPECT_TRUE(is_snapshot(a->packets().front()));
+  EXPECT_TRUE(lists(a->packets().front(), "online", bob));
+  ASSERT_TRUE(c->wait_for(is_presence(bob, true)));  // the batch went out: carol hears of bob there
+  // Then a later change reaches alice's client, in the next window: carol going offline.
+  hub_->detach(c_id);
+  ASSERT_TRUE(a->wait_for(is_presence(carol, false)));
+  EXPECT_EQ(presence_count(*a, bob, true), 1u);
+  EXPECT_EQ(presence_count(*a, carol, true), 1u);
+}
+
 TEST_F(HubTest, AUserIsInTheSnapshotWhileAnyOfTheirClientsIsAttached) {
+  // carol shares r3 with bob: she sees his changes leave in their window's batch. A snapshot leaves out a
+  // change still waiting for its batch (the batch tells it), so each step below waits for the batch first.
+  auto c = std::make_shared<recorder>();
+  attach(c, carol);
   auto b1 = std::make_shared<recorder>(), b2 = std::make_shared<recorder>();
   const auto b1_id = attach(b1, bob);
   const auto b2_id = attach(b2, bob);
+  ASSERT_TRUE(c->wait_for(is_presence(bob, true)));
   hub_->detach(b1_id);
   room_count();  // the detach was handled
   auto a1 = std::make_shared<recorder>();
@@ -1130,20 +1177,19 @@ TEST_F(HubTest, AUserIsInTheSnapshotWhileAnyOfTheirClientsIsAttached) {
   EXPECT_TRUE(is_snapshot(a1->packets().front()));
 
   hub_->detach(b2_id);
-  auto c = std::make_shared<recorder>();
-  attach(c, carol);  // the marker: alice's next client is told carol is online, and nobody else
+  ASSERT_TRUE(c->wait_for(is_presence(bob, false)));
   auto a2 = std::make_shared<recorder>();
   attach(a2, alice);
   ASSERT_TRUE(a2->wait_for(is_presence(carol, true)));
   const auto snapshot = a2->packets().front();
   EXPECT_TRUE(is_snapshot(snapshot));
   EXPECT_FALSE(lists(snapshot, "online", bob));
-  EXPECT_EQ(snapshot.data.at("online").as_array().size(), 1u);
+  EXPECT_EQ(snapshot.data.at("online").as_array().size(), 1u);  // carol, and nobody else
 }
 
 TEST_F(HubTest, ClientsOfOneUserInTheSameRoomsShareOneEncodedSnapshot) {
-  // A window long enough that both of alice's clients finish attaching inside it, so that their snapshots go
-  // out in the same batch.
+  // A window long enough that no batch goes out between the two attaches: a batch changes what a snapshot is
+  // built from. The second client's snapshot is then the first's bytes.
   hub_ = std::make_shared<hub>(ioc_.get_executor(), *bus_, *readers_, profiles_, encode, std::chrono::seconds(1));
   auto b = std::make_shared<recorder>();
   attach(b, bob);
@@ -1163,9 +1209,11 @@ TEST_F(HubTest, APresenceBatchIsEncodedOnceForEveryClientOfTheRoom) {
   auto b1 = std::make_shared<recorder>(), b2 = std::make_shared<recorder>();
   attach(b1, bob);
   attach(b2, bob);
-  // Their snapshots (carol, in r3) came first: alice's change below reaches them as the room's batch.
+  // carol (r3) is told of them in their window's batch: from then on, alice's change below is alone in the
+  // next one and reaches them as r1's batch.
   ASSERT_TRUE(b1->wait_for(is_presence(carol, true)));
   ASSERT_TRUE(b2->wait_for(is_presence(carol, true)));
+  ASSERT_TRUE(c->wait_for(is_presence(bob, true)));
   auto a = std::make_shared<recorder>();
   attach(a, alice);
   ASSERT_TRUE(b1->wait_for(is_presence(alice, true)));
