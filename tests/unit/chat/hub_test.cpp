@@ -1002,10 +1002,11 @@ TEST_F(HubWithWriteGenerationTest, AGenerationReadWhileTheWriterRunsAJobIsNotTru
   std::promise<void> release;
   auto released = release.get_future().share();
   auto busy = spawn([this, released]() -> asio::awaitable<int> {
-    co_return co_await writer_->run([released](store::connection&) {
+    auto held = [released](store::connection&) {
       released.wait();
       return 0;
-    });
+    };
+    co_return co_await writer_->run(std::move(held));
   });
   std::uint64_t generation = writer_->generation();
   for (int i = 0; i < 2000 && generation % 2 == 0; ++i) {

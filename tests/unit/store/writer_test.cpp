@@ -249,10 +249,11 @@ TEST(Writer, ItsGenerationIsOddWhileAJobRunsAndMovesOnByTwoPerRound) {
   std::promise<void> release;
   auto released = release.get_future().share();
   auto during = io.spawn([&]() -> asio::awaitable<std::uint64_t> {
-    co_return co_await w.run([&](connection&) {
+    auto held = [&](connection&) {
       released.wait();
       return w.generation();
-    });
+    };
+    co_return co_await w.run(std::move(held));
   });
   // While the job runs (held above), the generation is odd and moved on from `before`.
   std::uint64_t running = w.generation();
