@@ -596,9 +596,8 @@ void hub::flush_presence() {
     std::uint64_t snapshot_stamp = 0;  // changes up to this stamp were in its snapshot
     if (!snapshot_stamps_.empty())
       if (auto stamp = snapshot_stamps_.find(id); stamp != snapshot_stamps_.end()) snapshot_stamp = stamp->second;
-    const presence_changes& only = *s->presence_rooms.front();
-    if (s->presence_rooms.size() == 1 && !only.users.contains(s->user_id) && snapshot_stamp < only.first_stamp) {
-      presence_changes& changes = *s->presence_rooms.front();
+    presence_changes& changes = *s->presence_rooms.front();
+    if (s->presence_rooms.size() == 1 && !changes.users.contains(s->user_id) && snapshot_stamp < changes.first_stamp) {
       if (!changes.encoded) {
         std::vector<std::string_view> on, off;
         for (const auto& [user, change] : changes.users) (change.online ? on : off).push_back(user);

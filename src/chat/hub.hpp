@@ -14,9 +14,10 @@
 //    the user's rooms at once, but delivered in batches, one `presence` event {online:[ids], offline:[ids]} per
 //    room per window (presence_window), encoded once per room. A client gets one snapshot
 //    {online:[ids], offline:[], snapshot:true} of its online co-members when its attach completes (so it leaves
-//    in the same socket write as the CONNECT answer), and from then on every later change of a co-member once (a co-member in several shared rooms is merged
-//    into one list), never its own user. Without that, every connect in a room of n clients cost O(n)
-//    deliveries plus O(n) encodings for the newcomer: O(n^2) for a room filling up.
+//    in the same socket write as the CONNECT answer), and from then on every later change of a co-member once
+//    (a co-member in several shared rooms is merged into one list), never its own user. Without that, every
+//    connect in a room of n clients cost O(n) deliveries plus O(n) encodings for the newcomer: O(n^2) for a room
+//    filling up.
 //
 // Threads: all state lives on the hub's strand; attach/detach/sync may be called from any thread. Bus
 // handlers only post to the strand. Subscribers' deliver() is called on the strand and must not block: it is
@@ -116,11 +117,11 @@ class hub : public std::enable_shared_from_this<hub> {
     std::int64_t highest_seen = 0;  // the highest live seq seen while catching up
     std::size_t slot = 0;           // this client's index in its room_entry::members
   };
-  // One room's presence changes gathered in the current window: user id -> online, the last change wins.
   struct presence_change {
     bool online = false;
     std::uint64_t stamp = 0;  // presence_version_ when it was made: a snapshot taken since has told it
   };
+  // One room's presence changes gathered in the current window: user id -> change, the last change wins.
   struct presence_changes {
     std::map<std::string, presence_change, std::less<>> users;
     std::uint64_t first_stamp = 0;  // of the window's first change here: no change here is older
@@ -204,8 +205,9 @@ class hub : public std::enable_shared_from_this<hub> {
                                                   bool without_pending) const;
   // The client's snapshot of who is online, at the end of its attach; from then on it gets the batches.
   void send_snapshot(session_id id, session& s);
-  // Something a snapshot is built from changed: a user entered or left a room's index, an "online" was
-  // announced, the window's pending changes moved. Cached snapshots built before are stale.
+  // Something a snapshot is built from changed: a user entered or left a room's index, or a presence change
+  // arrived (an "online" is announced then). Cached snapshots built before are stale, and the version stamps
+  // the change (presence_change::stamp).
   void presence_changed() { ++presence_version_; }
   wire encode_presence(const std::vector<std::string_view>& online, const std::vector<std::string_view>& offline,
                        bool snapshot);
