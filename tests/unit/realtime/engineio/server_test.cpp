@@ -711,6 +711,14 @@ std::uint64_t websocket_writes(const std::shared_ptr<socket>& s) {
   return on_session(s, [](const session& e) { return e.websocket_writes(); });
 }
 
+// Opens a direct WebSocket, reads its open packet (which comes with the 101), and returns the server's socket
+// for it. Throws, which fails the test, when the upgrade is refused.
+std::shared_ptr<socket> open_direct_websocket(harness& h, ws_client& ws) {
+  if (!ws.connect(ws_client::direct())) throw std::runtime_error("the WebSocket upgrade was refused");
+  ws.read_text();
+  return h.rec.socket_of(h.rec.only_sid());
+}
+
 TEST(engineio_server, a_websocket_handshake_beast_refuses_still_gets_its_error_answer) {
   harness h;
   // Passes Engine.IO's checks (transport, EIO, origin) but not Beast's: a WebSocket version other than 13.
@@ -741,9 +749,7 @@ TEST(engineio_server, a_direct_websocket_gets_its_handshake_answer_and_open_pack
 TEST(engineio_server, a_hold_keeps_answers_queued_until_the_release_and_sends_them_in_one_write) {
   harness h;
   ws_client ws(h);
-  ASSERT_TRUE(ws.connect(ws_client::direct()));
-  ws.read_text();
-  auto s = h.rec.socket_of(h.rec.only_sid());
+  auto s = open_direct_websocket(h, ws);
   const auto before = websocket_writes(s);
   on_strand(s, [&] {
     s->hold_writes(30s);  // far longer than the test: only the release can end it
@@ -766,9 +772,7 @@ TEST(engineio_server, a_hold_keeps_answers_queued_until_the_release_and_sends_th
 TEST(engineio_server, a_hold_that_is_never_released_ends_at_its_bound) {
   harness h;
   ws_client ws(h);
-  ASSERT_TRUE(ws.connect(ws_client::direct()));
-  ws.read_text();
-  auto s = h.rec.socket_of(h.rec.only_sid());
+  auto s = open_direct_websocket(h, ws);
   on_strand(s, [&] {
     s->hold_writes(200ms);
     return true;
@@ -784,9 +788,7 @@ std::size_t websocket_write_buffer_bytes(const std::shared_ptr<socket>& s) {
 TEST(engineio_server, an_idle_websocket_gives_back_a_small_write_buffer_at_once_and_keeps_a_grown_one) {
   harness h;
   ws_client ws(h);
-  ASSERT_TRUE(ws.connect(ws_client::direct()));
-  ws.read_text();  // the 101 and the open packet: a small buffer
-  auto s = h.rec.socket_of(h.rec.only_sid());
+  auto s = open_direct_websocket(h, ws);  // the 101 and the open packet: a small buffer
   harness::settle(s);  // the write's completion, which finds the writer idle
   EXPECT_EQ(websocket_write_buffer_bytes(s), 0u);
 
@@ -808,9 +810,7 @@ TEST(engineio_server, a_busy_websocket_holds_broadcasts_until_an_answer_takes_th
   options.broadcast_linger = 30s;  // far longer than the test: only the answer can release what waits
   harness h(options);
   ws_client ws(h);
-  ASSERT_TRUE(ws.connect(ws_client::direct()));
-  ws.read_text();  // the open packet
-  auto s = h.rec.socket_of(h.rec.only_sid());
+  auto s = open_direct_websocket(h, ws);  // the open packet
   EXPECT_TRUE(s->send(lingering("first")));  // a socket's first broadcast never waits, and makes it busy
   EXPECT_EQ(ws.read_text(), "4first");
   const auto before = websocket_writes(s);
@@ -832,9 +832,7 @@ TEST(engineio_server, a_lingering_broadcast_is_written_when_the_linger_ends) {
   options.broadcast_linger = 200ms;
   harness h(options);
   ws_client ws(h);
-  ASSERT_TRUE(ws.connect(ws_client::direct()));
-  ws.read_text();
-  auto s = h.rec.socket_of(h.rec.only_sid());
+  auto s = open_direct_websocket(h, ws);
   EXPECT_TRUE(s->send(lingering("first")));
   EXPECT_EQ(ws.read_text(), "4first");
   EXPECT_TRUE(s->send(lingering("a")));
@@ -849,9 +847,7 @@ TEST(engineio_server, answers_alone_do_not_make_a_websocket_busy_so_the_next_bro
   options.broadcast_linger = 30s;  // far longer than the read's patience: a held frame would fail the test
   harness h(options);
   ws_client ws(h);
-  ASSERT_TRUE(ws.connect(ws_client::direct()));
-  ws.read_text();  // the open packet, written just now
-  auto s = h.rec.socket_of(h.rec.only_sid());
+  auto s = open_direct_websocket(h, ws);  // the open packet, written just now
   EXPECT_TRUE(s->send(text_frame("ack")));  // an answer, written just now too
   EXPECT_EQ(ws.read_text(), "4ack");
   const auto before = websocket_writes(s);
@@ -863,9 +859,7 @@ TEST(engineio_server, answers_alone_do_not_make_a_websocket_busy_so_the_next_bro
 TEST(engineio_server, without_a_linger_broadcasts_are_written_at_once) {
   harness h;  // broadcast_linger 0, the default
   ws_client ws(h);
-  ASSERT_TRUE(ws.connect(ws_client::direct()));
-  ws.read_text();
-  auto s = h.rec.socket_of(h.rec.only_sid());
+  auto s = open_direct_websocket(h, ws);
   const auto before = websocket_writes(s);
   EXPECT_TRUE(s->send(lingering("a")));
   EXPECT_EQ(ws.read_text(), "4a");
@@ -1024,9 +1018,7 @@ TEST(engineio_server, messages_sent_from_several_threads_arrive_once_and_in_orde
 TEST(engineio_server, messages_sent_from_several_threads_arrive_once_and_in_order_over_websocket) {
   harness h;
   ws_client ws(h);
-  ASSERT_TRUE(ws.connect(ws_client::direct()));
-  ws.read_text();
-  auto s = h.rec.socket_of(h.rec.only_sid());
+  auto s = open_direct_websocket(h, ws);
   constexpr int threads = 4;
   constexpr int per_thread = 300;
   std::vector<std::string> received;
