@@ -37,6 +37,8 @@ std::string new_event_id();
 // The bus channels: a room's events, and a user's own events (rooms they were added to).
 std::string room_channel(std::string_view room_id);
 std::string user_channel(std::string_view user_id);
+// Every node's chat service listens here for log outs made on any node; the payload is the token hash.
+inline constexpr std::string_view ended_sessions_channel = "sessions:ended";
 
 // A message as sockets receive it: the stored message plus its author's display name and avatar.
 struct author_profile {

@@ -77,6 +77,10 @@ service::service(store::writer& writer, store::reader_pool& readers, asio::threa
       login_per_account_(options.login_per_account_per_minute),
       sessions_(options.session_cache) {
   writer_.set_commit_listener([this](const std::vector<store::append_result>& results) { on_committed(results); });
+  // Without this, a session logged out on another node would still be answered from this node's cache for up
+  // to its ttl, and this node's sockets would not check their sessions again (session_revocations()).
+  auto on_ended = [this](const std::string&, const bus::payload& token_hash) { sessions_.revoke(*token_hash); };
+  ended_sessions_ = bus_.subscribe(std::string(ended_sessions_channel), std::move(on_ended));
 }
 
 void service::publish(const std::string& channel, std::string payload) {
@@ -201,6 +205,7 @@ task<bool> service::log_out(std::string token) {
     // After the delete committed, so a store read that starts from now on cannot find the session, and one
     // that started before cannot put it back (session_cache::revocations()).
     sessions_.revoke(hash);
+    publish(std::string(ended_sessions_channel), hash);  // the other nodes' caches (this one's too: harmless)
     if (user_id) publish(user_channel(*user_id), encode_event("logout", "", 0, *user_id, hash, boost::json::object{}));
     return true;
   };
@@ -210,7 +215,10 @@ task<bool> service::log_out(std::string token) {
 
 task<std::string> service::authenticate(std::string token) {
   if (token.empty() || token.size() > 256) co_return core::unauthorized("Log in first");
-  std::string hash = core::hash_token(token);
+  co_return co_await authenticate_hash(core::hash_token(token));
+}
+
+task<std::string> service::authenticate_hash(std::string hash) {
   // A hit returns here, on the caller's thread: no reader-pool hop, no post.
   if (auto cached = sessions_.find(hash)) co_return std::move(*cached);
   // Taken before the read: a log out while the read runs keeps its result out of the cache.

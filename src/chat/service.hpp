@@ -82,6 +82,13 @@ class service {
   // The user id of a valid session token; errc::unauthorized otherwise. A session logged in or checked
   // lately is answered from memory, without leaving the caller's thread.
   task<std::string> authenticate(std::string token);
+  // The same, for a token already hashed (core::hash_token): a socket keeps only the hash.
+  task<std::string> authenticate_hash(std::string token_hash);
+  // Its quick half: the user id if the session is in memory, and nullopt if it would take a store read.
+  std::optional<std::string> cached_session_user(std::string_view token_hash) { return sessions_.find(token_hash); }
+  // Counts the log outs made on this node, read without a lock. A holder of a session (a socket) that sees it
+  // unchanged since it last authenticated knows its session was not ended here in between.
+  std::uint64_t session_revocations() const { return sessions_.revocations(); }
 
   // --- profiles and the user list ---
   task<account> me(std::string user_id);
@@ -134,6 +141,8 @@ class service {
   core::rate_limiter login_per_ip_;
   core::rate_limiter login_per_account_;
   session_cache sessions_;
+  // Log outs made on other nodes: revoked in sessions_ here too (last, so it goes first when destroyed).
+  bus::subscription ended_sessions_;
 };
 
 }  // namespace suda::chat

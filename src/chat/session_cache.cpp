@@ -23,11 +23,6 @@ std::optional<std::string> session_cache::find(std::string_view token_hash) {
   return it->user_id;
 }
 
-std::uint64_t session_cache::revocations() const {
-  std::lock_guard lock(mutex_);
-  return revocations_;
-}
-
 void session_cache::put(std::string_view token_hash, const store::session_record& session,
                         std::uint64_t revocations_seen) {
   if (options_.capacity == 0) return;
@@ -36,7 +31,7 @@ void session_cache::put(std::string_view token_hash, const store::session_record
       std::min(session.expires_at, now + static_cast<core::millis>(options_.ttl.count()));
   if (valid_until <= now) return;  // nothing to answer from it
   std::lock_guard lock(mutex_);
-  if (revocations_seen != revocations_) return;
+  if (revocations_seen != revocations_.load(std::memory_order_relaxed)) return;
   if (auto found = index_.find(token_hash); found != index_.end()) {
     auto it = found->second;
     it->user_id = session.user_id;
@@ -54,7 +49,7 @@ void session_cache::put(std::string_view token_hash, const store::session_record
 
 void session_cache::revoke(std::string_view token_hash) {
   std::lock_guard lock(mutex_);
-  ++revocations_;
+  revocations_.fetch_add(1, std::memory_order_release);
   auto found = index_.find(token_hash);
   if (found == index_.end()) return;
   auto it = found->second;

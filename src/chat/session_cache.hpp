@@ -5,16 +5,17 @@
 //
 // What it may answer, and for how long:
 //  - an entry lives until its session expires or `ttl` after it was stored, whichever comes first;
-//  - revoke() (log out, on this node) removes it at once, and a store read that began before a revocation
-//    cannot put the session back (see revocations());
-//  - a revocation this node does not see (another node's log out, a row deleted by hand) is honoured within
-//    `ttl`: that is the price of not asking the store, and why `ttl` is short.
+//  - revoke() (a log out on this node, or on another one as the bus tells it) removes it at once, and a store
+//    read that began before a revocation cannot put the session back (see revocations());
+//  - a revocation this node is not told (a row deleted by hand, a bus message lost) is honoured within `ttl`:
+//    that is the price of not asking the store, and why `ttl` is short.
 // Bounded: past `capacity` the least recently used entry goes.
 //
 // Thread-safe: one mutex, held only for the lookup or the update, never across I/O.
 #include "core/clock.hpp"
 #include "store/records.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -49,7 +50,8 @@ class session_cache {
 
   // A ticket to take before reading a session from the store, and to hand to put(): if any session was
   // revoked in between, put() stores nothing, so a read that raced a log out cannot revive its session.
-  std::uint64_t revocations() const;
+  // Lock-free: a socket compares it on every event (chat_gateway).
+  std::uint64_t revocations() const { return revocations_.load(std::memory_order_acquire); }
 
   // Remembers a session read from (or just written to) the store.
   void put(std::string_view token_hash, const store::session_record& session, std::uint64_t revocations_seen);
@@ -72,7 +74,7 @@ class session_cache {
   lru_list lru_;
   // Keys view the entries' token_hash: list nodes never move, so the views stay valid while the entry lives.
   std::unordered_map<std::string_view, lru_list::iterator> index_;
-  std::uint64_t revocations_ = 0;
+  std::atomic<std::uint64_t> revocations_{0};  // written under mutex_, read without it
 };
 
 }  // namespace suda::chat

@@ -46,8 +46,13 @@ class client_state final : public chat::subscriber {
   // Logging out ends the sockets of that login session: the token no longer works anywhere.
   void end_session(std::string_view token_hash) override {
     if (token_hash != token_hash_) return;
+    end();
+  }
+  void end() {
     if (auto s = socket_.lock()) s->disconnect();
   }
+  std::shared_ptr<sio::socket> socket() const { return socket_.lock(); }
+  const std::string& token_hash() const { return token_hash_; }
 
   // The hub registration, set once by whichever comes first: the attach completing (the hub's session id) or
   // the socket ending (gone). Whoever finds the other's value does the detach. An atomic, not a mutex and two
@@ -61,6 +66,10 @@ class client_state final : public chat::subscriber {
   // Handed to the hub's attach (moved out) as its first read.
   chat::hub::seq_map floors;
   std::optional<std::uint64_t> floors_generation;  // the writer's generation before `floors` were read
+  // chat::service::session_revocations() when the session was last found valid. The hub's end_session comes
+  // later than the log out's answer (a hop to its strand, or another node's bus): until it does, every event
+  // compares this first, so that no event sent after the client saw its log out succeed is served.
+  std::atomic<std::uint64_t> revocations_seen{0};
 
  private:
   const std::weak_ptr<sio::socket> socket_;
@@ -171,9 +180,11 @@ asio::awaitable<std::optional<std::string>> chat_gateway::authorize(sio::socket&
   if (!token) token = http::find_cookie(info.cookie, http::session_cookie_name);
   const std::optional<std::string> refused = "unauthorized: log in first";
   if (!token || token->empty()) co_return refused;
+  const auto revocations = chat_.session_revocations();  // before the check: a log out during it is seen later
   auto user = co_await chat_.authenticate(*token);
   if (!user) co_return refused;
   auto state = std::make_shared<client_state>(socket.weak_from_this(), std::move(*user), core::hash_token(*token));
+  state->revocations_seen.store(revocations, std::memory_order_relaxed);
   // Read before the CONNECT answer goes out, so that "connect" on the client means: whatever is committed from
   // now on reaches this socket. The hub's attach (after the answer) takes it as its first read of the user's
   // rooms; a read of its own, made then, would skip what was committed in between.
@@ -218,6 +229,33 @@ void chat_gateway::on_disconnect(sio::socket& socket) {
 
 void chat_gateway::on_event(sio::socket& socket, std::string_view event, sio::arguments args, sio::ack_sender ack) {
   auto state = state_of(socket);
+  // Some session was logged out since this socket's was last found valid: check it again before serving the
+  // event (one atomic load otherwise). Usually from memory; a store read only if the session left the cache,
+  // and then this event may be handled after the socket's next ones.
+  const auto revocations = chat_.session_revocations();
+  if (revocations != state->revocations_seen.load(std::memory_order_relaxed)) {
+    if (auto cached = chat_.cached_session_user(state->token_hash()); cached && *cached == state->user_id)
+      state->revocations_seen.store(revocations, std::memory_order_relaxed);
+  }
+  if (revocations != state->revocations_seen.load(std::memory_order_relaxed)) {
+    auto checking = [this, state, revocations, event = std::string(event), args = std::move(args),
+                     ack]() mutable -> asio::awaitable<void> {
+      auto user = co_await chat_.authenticate_hash(state->token_hash());
+      if (!user || *user != state->user_id) {
+        reply(ack, error_json(core::unauthorized("Your session has ended: log in again")));
+        state->end();
+        co_return;
+      }
+      state->revocations_seen.store(revocations, std::memory_order_relaxed);
+      if (auto s = state->socket()) on_event(*s, event, std::move(args), std::move(ack));
+    };
+    asio::co_spawn(executor_, std::move(checking), [ack](std::exception_ptr failure) {
+      if (!failure) return;
+      core::log::error("realtime", "could not check a socket's session");
+      reply(ack, error_json(core::internal_error("Something went wrong")));
+    });
+    return;
+  }
   auto& chat = chat_;
   const std::string& user_id = state->user_id;
 

@@ -2,6 +2,7 @@
 #include "chat/service.hpp"
 
 #include "bus/local_bus.hpp"
+#include "chat/events.hpp"
 #include "core/ids.hpp"
 #include "store/store.hpp"
 
@@ -127,6 +128,34 @@ TEST_F(ServiceTest, LogOutIsHonouredAtOnceAndOnlyForThatSession) {
   log_out(token);
   EXPECT_EQ(authenticate(token).error().kind, core::errc::unauthorized);
   EXPECT_EQ(authenticate(second).value(), alice);
+}
+
+TEST_F(ServiceTest, ALogOutCountsAsARevocationSoThatSocketsCheckTheirSessionsAgain) {
+  auto [alice, token] = log_in("alice");
+  const std::string hash = core::hash_token(token);
+  const auto before = service_->session_revocations();
+  EXPECT_EQ(service_->cached_session_user(hash), alice);
+  log_out(token);
+  EXPECT_NE(service_->session_revocations(), before);
+  EXPECT_EQ(service_->cached_session_user(hash), std::nullopt);
+  auto checked = run([this, hash]() -> asio::awaitable<core::result<std::string>> {
+    co_return co_await service_->authenticate_hash(hash);
+  });
+  EXPECT_EQ(checked.error().kind, core::errc::unauthorized);
+}
+
+TEST_F(ServiceTest, ALogOutOnAnotherNodeIsHonouredHereWhenTheBusTellsIt) {
+  auto [alice, token] = log_in("alice");
+  auto [bob, kept] = log_in("bob");
+  const std::string hash = core::hash_token(token);
+  // What another node's log out does: the row goes, and the token hash is published to every node.
+  direct_->delete_session(hash);
+  EXPECT_EQ(authenticate(token).value(), alice);  // still cached here: nothing told this node yet
+  const auto before = service_->session_revocations();
+  bus_->publish(std::string(ended_sessions_channel), std::make_shared<const std::string>(hash));
+  EXPECT_NE(service_->session_revocations(), before);
+  EXPECT_EQ(authenticate(token).error().kind, core::errc::unauthorized);  // at once, not after the ttl
+  EXPECT_EQ(authenticate(kept).value(), bob);
 }
 
 TEST_F(ServiceTest, AnUnknownOrMalformedTokenIsUnauthorized) {
