@@ -614,7 +614,16 @@ asio::awaitable<void> session::close_websocket(std::shared_ptr<session> self, st
 
 asio::awaitable<void> session::read_websocket(std::shared_ptr<session> self, std::shared_ptr<websocket_transport> ws) {
   for (;;) {
-    const auto in = co_await ws->read();
+    // In two parts (see websocket_transport::read_first): the wait holds no frame but this one.
+    auto waiting = ws->read_first();
+    auto [first_ec, bytes] = co_await std::move(waiting);
+    websocket_transport::incoming in;
+    if (ws->message_done(first_ec)) {
+      in = ws->received(first_ec);
+    } else {
+      auto rest = ws->read_rest();  // named: see server.cpp on GCC 12
+      in = co_await std::move(rest);
+    }
     if (in.ec) {
       self->on_websocket_ended(ws, in.ec);
       co_return;

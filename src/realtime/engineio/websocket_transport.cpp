@@ -75,20 +75,28 @@ asio::awaitable<websocket_transport::error_code> websocket_transport::accept(con
   co_return ec;
 }
 
-asio::awaitable<websocket_transport::incoming> websocket_transport::read() {
+asio::awaitable<websocket_transport::read_result> websocket_transport::read_first() {
   // Beast sizes the buffer for a read before any byte arrives (1.5 KiB by default), and an idle connection
   // spends its life waiting in a read: across thousands of idle sockets that is most of the buffer memory.
   // So the wait starts with a small buffer (a ping, a short event fits), and a longer message grows it.
+  // Not a coroutine: the caller awaits Beast's operation itself.
   buffer_.consume(buffer_.size());
   if (buffer_.capacity() > small_read_bytes) buffer_.shrink_to_fit();
-  std::size_t limit = small_read_bytes;
+  return stream_.async_read_some(buffer_, small_read_bytes, use_tuple);
+}
+
+asio::awaitable<websocket_transport::incoming> websocket_transport::read_rest() {
   error_code ec;
   for (;;) {
-    auto [read_ec, bytes] = co_await stream_.async_read_some(buffer_, limit, use_tuple);
+    // The rest of a longer message: Beast picks the size (read_message_max still bounds the total).
+    auto [read_ec, bytes] = co_await stream_.async_read_some(buffer_, 0, use_tuple);
     ec = read_ec;
-    if (ec || stream_.is_message_done()) break;
-    limit = 0;  // the rest of a longer message: Beast picks the size (read_message_max still bounds the total)
+    if (message_done(ec)) break;
   }
+  co_return received(ec);
+}
+
+websocket_transport::incoming websocket_transport::received(const error_code& ec) const {
   incoming in;
   in.ec = ec;
   if (!ec) {
@@ -96,7 +104,13 @@ asio::awaitable<websocket_transport::incoming> websocket_transport::read() {
     const auto data = buffer_.data();
     in.data = std::string_view(static_cast<const char*>(data.data()), data.size());
   }
-  co_return in;
+  return in;
+}
+
+asio::awaitable<websocket_transport::incoming> websocket_transport::read() {
+  auto [ec, bytes] = co_await read_first();
+  if (message_done(ec)) co_return received(ec);
+  co_return co_await read_rest();
 }
 
 websocket_transport::error_code websocket_transport::queue(std::span<const outgoing> packets) {

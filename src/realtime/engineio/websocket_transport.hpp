@@ -30,6 +30,7 @@
 #include <optional>
 #include <span>
 #include <string_view>
+#include <tuple>
 #include <utility>
 
 namespace suda::realtime::engineio {
@@ -58,9 +59,19 @@ class websocket_transport {
   struct incoming {
     error_code ec;
     bool binary = false;
-    std::string_view data;  // valid until the next read()
+    std::string_view data;  // valid until the next read
   };
+  // Reads one message.
   boost::asio::awaitable<incoming> read();
+  // The same in parts. An idle connection spends its life waiting for its next message, so the session's reader
+  // awaits the first part itself: Beast's operation, with no coroutine frame of ours kept for every idle socket.
+  //   auto [ec, bytes] = co_await ws.read_first();
+  //   incoming in = ws.message_done(ec) ? ws.received(ec) : co_await ws.read_rest();
+  using read_result = std::tuple<error_code, std::size_t>;
+  boost::asio::awaitable<read_result> read_first();
+  bool message_done(const error_code& ec) const { return ec || stream_.is_message_done(); }
+  incoming received(const error_code& ec) const;
+  boost::asio::awaitable<incoming> read_rest();
 
   // Frames `packets` into the write buffer, one frame each: a text message as "4" + data, a binary message
   // as a binary frame, a control packet as its digit + data. Nothing is sent before flush(). Fails once
