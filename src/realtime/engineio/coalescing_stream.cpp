@@ -12,7 +12,7 @@ coalescing_stream::coalescing_stream(next_layer_type next) : state_(std::make_sh
 coalescing_stream::~coalescing_stream() {
   if (!state_) return;  // moved from
   error_code ignored;
-  state_->next.socket().close(ignored);
+  state_->next.close(ignored);
 }
 
 std::size_t coalescing_stream::buffer_capacity() const noexcept {
@@ -75,9 +75,7 @@ void coalescing_stream::state::start_round(const std::shared_ptr<state>& s) {
   ++s->rounds;
   s->writing.swap(s->pending);
   const auto bytes = asio::buffer(s->writing);
-  // Straight to the socket: the TCP stream's timeouts are not used (Beast's websocket timer is), and its
-  // per-operation wrapper would cost more than the write.
-  asio::async_write(s->next.socket(), bytes, round_handler(s));
+  asio::async_write(s->next, bytes, round_handler(s));
 }
 
 void coalescing_stream::state::on_round(const std::shared_ptr<state>& s, const error_code& ec, std::size_t bytes) {

@@ -149,6 +149,9 @@ asio::awaitable<void> websocket_transport::close() {
   (void)ec;  // the connection is over either way; a peer that does not answer is cut by the timeout
 }
 
-void websocket_transport::abort() noexcept { beast::get_lowest_layer(stream_).close(); }
+void websocket_transport::abort() noexcept {
+  error_code ignored;
+  beast::get_lowest_layer(stream_).close(ignored);
+}
 
 }  // namespace suda::realtime::engineio
