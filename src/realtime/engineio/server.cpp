@@ -47,7 +47,7 @@ namespace {
 
 constexpr std::string_view log_component = "eio";
 
-// The completion of a WebSocket connection's spawned coroutines: an exception is logged, never rethrown.
+// The completion of a WebSocket connection's handshake coroutine: an exception is logged, never rethrown.
 void log_connection_failure(std::exception_ptr failure) {
   if (!failure) return;
   try {
@@ -336,10 +336,9 @@ struct server::impl : std::enable_shared_from_this<impl> {
       target->attach_websocket(ws);
     }
     self.reset();  // a connection does not keep the server's state alive
-    // Spawned, not awaited, like this coroutine: its frame (the handshake's parameters and locals, about 0.6 KiB)
-    // then ends here instead of staying allocated under the read loop for the connection's whole life.
-    auto reading = session::read_websocket(std::move(target), std::move(ws));
-    asio::co_spawn(strand, std::move(reading), log_connection_failure);
+    // The read loop runs on completion handlers: this coroutine's frame (the handshake's parameters and locals,
+    // about 0.6 KiB) ends here instead of staying allocated under it for the connection's whole life.
+    session::read_websocket(std::move(target), std::move(ws));
   }
 };
 

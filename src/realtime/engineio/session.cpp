@@ -612,32 +612,52 @@ asio::awaitable<void> session::close_websocket(std::shared_ptr<session> self, st
   if (self->ws_ == ws) self->finalize();
 }
 
-asio::awaitable<void> session::read_websocket(std::shared_ptr<session> self, std::shared_ptr<websocket_transport> ws) {
-  for (;;) {
-    // In two parts (see websocket_transport::read_first): the wait holds no frame but this one.
-    auto waiting = ws->read_first();
-    auto [first_ec, bytes] = co_await std::move(waiting);
-    websocket_transport::incoming in;
-    if (ws->message_done(first_ec)) {
-      in = ws->received(first_ec);
-    } else {
-      auto rest = ws->read_rest();  // named: see server.cpp on GCC 12
-      in = co_await std::move(rest);
-    }
-    if (in.ec) {
-      self->on_websocket_ended(ws, in.ec);
-      co_return;
-    }
-    if (ws == self->probe_) {
-      auto probing = self->on_probe_frame(ws, in.binary, in.data);  // named: see server.cpp on GCC 12
-      co_await std::move(probing);
-    } else if (ws == self->ws_) {
-      // While closing, frames are read (to see the peer's close frame) but no longer delivered.
-      if (self->phase_ == phase::open) self->on_websocket_frame(in.binary, in.data);
-    } else {
-      co_return;  // a dropped probe, or the session is over
+void session::read_websocket(std::shared_ptr<session> self, std::shared_ptr<websocket_transport> ws) {
+  auto& transport = *ws;
+  transport.async_read_first([self = std::move(self), ws = std::move(ws)](const websocket_transport::error_code& ec, std::size_t) mutable {
+    self->on_websocket_read(std::move(ws), ec);
+  });
+}
+
+void session::on_websocket_read(std::shared_ptr<websocket_transport> ws, const websocket_transport::error_code& ec) {
+  if (!ws->message_done(ec)) {  // a longer message: read on
+    auto& transport = *ws;
+    transport.async_read_more([self = shared_from_this(), ws](const websocket_transport::error_code& more, std::size_t) mutable {
+      self->on_websocket_read(std::move(ws), more);
+    });
+    return;
+  }
+  const auto in = ws->received(ec);
+  if (in.ec) {
+    on_websocket_ended(ws, in.ec);
+    return;
+  }
+  if (ws == probe_) {
+    // The probe's answer is a write to await: a coroutine for that frame only, then the reading goes on.
+    // `in.data` stays valid until then: the buffer is only reused by the next read.
+    auto probing = [self = shared_from_this(), ws, in]() -> asio::awaitable<void> {
+      auto answering = self->on_probe_frame(ws, in.binary, in.data);  // named: see server.cpp on GCC 12
+      co_await std::move(answering);
+      read_websocket(self, ws);
+    };
+    asio::co_spawn(strand_, std::move(probing), [](std::exception_ptr failure) {
+      if (failure) core::log::error(log_component, "a WebSocket upgrade failed with an exception");
+    });
+    return;
+  }
+  if (ws != ws_) return;  // a dropped probe, or the session is over: stop reading
+  // While closing, frames are read (to see the peer's close frame) but no longer delivered.
+  if (phase_ == phase::open) {
+    // A completion handler, not a coroutine: an exception here would leave the io_context's run().
+    try {
+      on_websocket_frame(in.binary, in.data);
+    } catch (const std::exception& e) {
+      core::log::error(log_component, "sid ", id_, ": a WebSocket message failed: ", e.what());
+      close_now("transport error", close_mode::immediate);
+      return;
     }
   }
+  read_websocket(shared_from_this(), std::move(ws));
 }
 
 asio::awaitable<void> session::on_probe_frame(std::shared_ptr<websocket_transport> ws, bool binary,

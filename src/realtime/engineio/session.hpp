@@ -133,9 +133,10 @@ class session final : public socket, public std::enable_shared_from_this<session
   // strand: a WebSocket opened to upgrade this polling session; false when it cannot be (closed,
   // already upgraded or upgrading) and the caller closes it.
   bool attach_probe(std::shared_ptr<websocket_transport> ws);
-  // strand: reads the WebSocket until it ends (the probe or the transport; both run this).
-  static boost::asio::awaitable<void> read_websocket(std::shared_ptr<session> self,
-                                                     std::shared_ptr<websocket_transport> ws);
+  // strand: reads the WebSocket until it ends (the probe or the transport; both run this). Completion handlers
+  // that re-arm the read, not a coroutine: an idle connection spends its life in this wait, where a coroutine
+  // kept its frame, its co_spawn's and the awaited operation's (about 1 KiB per idle socket).
+  static void read_websocket(std::shared_ptr<session> self, std::shared_ptr<websocket_transport> ws);
 
   // The heartbeat sweep: claims the session when its next deadline has passed (then the caller posts
   // on_heartbeat to the strand). A claimed session is not due again until on_heartbeat has run.
@@ -174,6 +175,8 @@ class session final : public socket, public std::enable_shared_from_this<session
                                                       std::shared_ptr<websocket_transport> ws);
   boost::asio::awaitable<void> on_probe_frame(std::shared_ptr<websocket_transport> ws, bool binary,
                                               std::string_view data);
+  // The read of `ws` completed (or one part of a longer message did).
+  void on_websocket_read(std::shared_ptr<websocket_transport> ws, const boost::system::error_code& ec);
   void on_websocket_frame(bool binary, std::string_view data);
   void on_websocket_ended(const std::shared_ptr<websocket_transport>& ws, const boost::system::error_code& ec);
   void complete_upgrade(std::shared_ptr<websocket_transport> ws);

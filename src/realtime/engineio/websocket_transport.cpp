@@ -17,10 +17,6 @@ namespace websocket = beast::websocket;
 
 namespace {
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
-
-// The read buffer an idle connection waits with; a message that needed more gives its buffer back after it
-// is handled, so neither a big message nor the default read size stays pinned per connection.
-constexpr std::size_t small_read_bytes = 256;
 }  // namespace
 
 std::optional<beast::tcp_stream> websocket_transport::rebind(beast::tcp_stream stream,
@@ -75,25 +71,9 @@ asio::awaitable<websocket_transport::error_code> websocket_transport::accept(con
   co_return ec;
 }
 
-asio::awaitable<websocket_transport::read_result> websocket_transport::read_first() {
-  // Beast sizes the buffer for a read before any byte arrives (1.5 KiB by default), and an idle connection
-  // spends its life waiting in a read: across thousands of idle sockets that is most of the buffer memory.
-  // So the wait starts with a small buffer (a ping, a short event fits), and a longer message grows it.
-  // Not a coroutine: the caller awaits Beast's operation itself.
+void websocket_transport::prepare_read() {
   buffer_.consume(buffer_.size());
   if (buffer_.capacity() > small_read_bytes) buffer_.shrink_to_fit();
-  return stream_.async_read_some(buffer_, small_read_bytes, use_tuple);
-}
-
-asio::awaitable<websocket_transport::incoming> websocket_transport::read_rest() {
-  error_code ec;
-  for (;;) {
-    // The rest of a longer message: Beast picks the size (read_message_max still bounds the total).
-    auto [read_ec, bytes] = co_await stream_.async_read_some(buffer_, 0, use_tuple);
-    ec = read_ec;
-    if (message_done(ec)) break;
-  }
-  co_return received(ec);
 }
 
 websocket_transport::incoming websocket_transport::received(const error_code& ec) const {
@@ -108,9 +88,13 @@ websocket_transport::incoming websocket_transport::received(const error_code& ec
 }
 
 asio::awaitable<websocket_transport::incoming> websocket_transport::read() {
-  auto [ec, bytes] = co_await read_first();
-  if (message_done(ec)) co_return received(ec);
-  co_return co_await read_rest();
+  prepare_read();
+  std::size_t limit = small_read_bytes;
+  for (;;) {
+    auto [ec, bytes] = co_await stream_.async_read_some(buffer_, limit, use_tuple);
+    if (message_done(ec)) co_return received(ec);
+    limit = 0;
+  }
 }
 
 websocket_transport::error_code websocket_transport::queue(std::span<const outgoing> packets) {

@@ -30,7 +30,6 @@
 #include <optional>
 #include <span>
 #include <string_view>
-#include <tuple>
 #include <utility>
 
 namespace suda::realtime::engineio {
@@ -61,17 +60,25 @@ class websocket_transport {
     bool binary = false;
     std::string_view data;  // valid until the next read
   };
-  // Reads one message.
+  // Reads one message (a coroutine: for tests and short-lived readers).
   boost::asio::awaitable<incoming> read();
-  // The same in parts. An idle connection spends its life waiting for its next message, so the session's reader
-  // awaits the first part itself: Beast's operation, with no coroutine frame of ours kept for every idle socket.
-  //   auto [ec, bytes] = co_await ws.read_first();
-  //   incoming in = ws.message_done(ec) ? ws.received(ec) : co_await ws.read_rest();
-  using read_result = std::tuple<error_code, std::size_t>;
-  boost::asio::awaitable<read_result> read_first();
+  // The same with completion handlers, as the session reads: `handler(error_code, std::size_t)` runs on the
+  // socket's executor (the session's strand). An idle connection spends its life in this wait, which holds
+  // nothing of ours but the handler (no coroutine frame).
+  //   async_read_first(h) ... in h: if (!message_done(ec)) async_read_more(h); else use received(ec).
+  template <class ReadHandler>
+  void async_read_first(ReadHandler&& handler) {
+    prepare_read();
+    stream_.async_read_some(buffer_, small_read_bytes, std::forward<ReadHandler>(handler));
+  }
+  template <class ReadHandler>
+  void async_read_more(ReadHandler&& handler) {
+    // The rest of a longer message: Beast picks the size (read_message_max still bounds the total).
+    stream_.async_read_some(buffer_, 0, std::forward<ReadHandler>(handler));
+  }
   bool message_done(const error_code& ec) const { return ec || stream_.is_message_done(); }
+  // The message read, or the error; its data is valid until the next read.
   incoming received(const error_code& ec) const;
-  boost::asio::awaitable<incoming> read_rest();
 
   // Frames `packets` into the write buffer, one frame each: a text message as "4" + data, a binary message
   // as a binary frame, a control packet as its digit + data. Nothing is sent before flush(). Fails once
@@ -104,6 +111,11 @@ class websocket_transport {
   std::size_t write_buffer_bytes() const noexcept { return stream_.next_layer().buffer_capacity(); }
 
  private:
+  // The read buffer an idle connection waits with (Beast would size it 1.5 KiB before any byte arrives); a
+  // longer message grows it, and the next read gives that back (prepare_read).
+  static constexpr std::size_t small_read_bytes = 256;
+  void prepare_read();
+
   boost::beast::websocket::stream<coalescing_stream> stream_;
   boost::beast::flat_buffer buffer_;
 };
