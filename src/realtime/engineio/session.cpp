@@ -17,6 +17,7 @@ namespace websocket = boost::beast::websocket;
 
 namespace {
 
+using error_code = boost::system::error_code;
 constexpr std::string_view log_component = "eio";
 
 // v4 clients never ping (the server does), but a few pings are answered for tolerance; a client that
@@ -614,15 +615,15 @@ asio::awaitable<void> session::close_websocket(std::shared_ptr<session> self, st
 
 void session::read_websocket(std::shared_ptr<session> self, std::shared_ptr<websocket_transport> ws) {
   auto& transport = *ws;
-  transport.async_read_first([self = std::move(self), ws = std::move(ws)](const websocket_transport::error_code& ec, std::size_t) mutable {
+  transport.async_read_first([self = std::move(self), ws = std::move(ws)](const error_code& ec, std::size_t) mutable {
     self->on_websocket_read(std::move(ws), ec);
   });
 }
 
-void session::on_websocket_read(std::shared_ptr<websocket_transport> ws, const websocket_transport::error_code& ec) {
+void session::on_websocket_read(std::shared_ptr<websocket_transport> ws, const error_code& ec) {
   if (!ws->message_done(ec)) {  // a longer message: read on
     auto& transport = *ws;
-    transport.async_read_more([self = shared_from_this(), ws](const websocket_transport::error_code& more, std::size_t) mutable {
+    transport.async_read_more([self = shared_from_this(), ws](const error_code& more, std::size_t) mutable {
       self->on_websocket_read(std::move(ws), more);
     });
     return;
