@@ -71,8 +71,11 @@ int run(const core::config& cfg) {
   auto bus = std::make_shared<bus::local_bus>();
   chat::profile_cache profiles;
 
-  chat::service chat(writer, readers, cpu, *bus, profiles,
-                     chat::service_options{cfg.login_per_ip_per_minute, cfg.login_per_account_per_minute});
+  chat::service_options chat_options;
+  chat_options.login_per_ip_per_minute = cfg.login_per_ip_per_minute;
+  chat_options.login_per_account_per_minute = cfg.login_per_account_per_minute;
+  chat_options.session_lifetime = std::chrono::seconds(cfg.session_lifetime_seconds);
+  chat::service chat(writer, readers, cpu, *bus, profiles, chat_options);
 
   asio::io_context ioc(static_cast<int>(io_threads));
 

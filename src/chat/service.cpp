@@ -214,20 +214,26 @@ task<bool> service::log_out(std::string token) {
 }
 
 task<std::string> service::authenticate(std::string token) {
-  if (token.empty() || token.size() > 256) co_return core::unauthorized("Log in first");
-  co_return co_await authenticate_hash(core::hash_token(token));
+  auto found = co_await session(std::move(token));
+  if (!found) co_return found.error();
+  co_return std::move(found->user_id);
 }
 
-task<std::string> service::authenticate_hash(std::string hash) {
+task<store::session_record> service::session(std::string token) {
+  if (token.empty() || token.size() > 256) co_return core::unauthorized("Log in first");
+  co_return co_await session_by_hash(core::hash_token(token));
+}
+
+task<store::session_record> service::session_by_hash(std::string hash) {
   // A hit returns here, on the caller's thread: no reader-pool hop, no post.
-  if (auto cached = sessions_.find(hash)) co_return std::move(*cached);
+  if (auto cached = sessions_.find_session(hash)) co_return std::move(*cached);
   // Taken before the read: a log out while the read runs keeps its result out of the cache.
   const auto revocations = sessions_.revocations();
   auto job = [hash, now = core::now_ms()](store::connection& c) { return c.find_session(hash, now); };
   auto session = co_await readers_.run(std::move(job));
   if (!session) co_return core::unauthorized("Log in first");
   sessions_.put(hash, *session, revocations);
-  co_return std::move(session->user_id);
+  co_return std::move(*session);
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -82,10 +82,14 @@ class service {
   // The user id of a valid session token; errc::unauthorized otherwise. A session logged in or checked
   // lately is answered from memory, without leaving the caller's thread.
   task<std::string> authenticate(std::string token);
-  // The same, for a token already hashed (core::hash_token): a socket keeps only the hash.
-  task<std::string> authenticate_hash(std::string token_hash);
-  // Its quick half: the user id if the session is in memory, and nullopt if it would take a store read.
-  std::optional<std::string> cached_session_user(std::string_view token_hash) { return sessions_.find(token_hash); }
+  // The same with the session's expiry, for a holder that outlives a request (a socket).
+  task<store::session_record> session(std::string token);
+  // The same for a token already hashed (core::hash_token): a socket keeps only the hash.
+  task<store::session_record> session_by_hash(std::string token_hash);
+  // Its quick half: the session if it is in memory, and nullopt if it would take a store read.
+  std::optional<store::session_record> cached_session(std::string_view token_hash) {
+    return sessions_.find_session(token_hash);
+  }
   // Counts the log outs made on this node, read without a lock. A holder of a session (a socket) that sees it
   // unchanged since it last authenticated knows its session was not ended here in between.
   std::uint64_t session_revocations() const { return sessions_.revocations(); }

@@ -9,6 +9,12 @@ session_cache::session_cache(session_cache_options options) : options_(std::move
 }
 
 std::optional<std::string> session_cache::find(std::string_view token_hash) {
+  auto session = find_session(token_hash);
+  if (!session) return std::nullopt;
+  return std::move(session->user_id);
+}
+
+std::optional<store::session_record> session_cache::find_session(std::string_view token_hash) {
   const core::millis now = options_.clock();
   std::lock_guard lock(mutex_);
   auto found = index_.find(token_hash);
@@ -20,7 +26,7 @@ std::optional<std::string> session_cache::find(std::string_view token_hash) {
     return std::nullopt;
   }
   lru_.splice(lru_.begin(), lru_, it);
-  return it->user_id;
+  return store::session_record{it->user_id, it->expires_at};
 }
 
 void session_cache::put(std::string_view token_hash, const store::session_record& session,
@@ -35,6 +41,7 @@ void session_cache::put(std::string_view token_hash, const store::session_record
   if (auto found = index_.find(token_hash); found != index_.end()) {
     auto it = found->second;
     it->user_id = session.user_id;
+    it->expires_at = session.expires_at;
     it->valid_until = valid_until;
     lru_.splice(lru_.begin(), lru_, it);
     return;
@@ -43,7 +50,7 @@ void session_cache::put(std::string_view token_hash, const store::session_record
     index_.erase(lru_.back().token_hash);
     lru_.pop_back();
   }
-  lru_.push_front(entry{std::string(token_hash), session.user_id, valid_until});
+  lru_.push_front(entry{std::string(token_hash), session.user_id, session.expires_at, valid_until});
   index_.emplace(lru_.front().token_hash, lru_.begin());
 }
 

@@ -47,6 +47,8 @@ class session_cache {
 
   // The user of the cached session with this token hash, if it is cached and still valid.
   std::optional<std::string> find(std::string_view token_hash);
+  // The same, with the session's own expiry (not the cache entry's).
+  std::optional<store::session_record> find_session(std::string_view token_hash);
 
   // A ticket to take before reading a session from the store, and to hand to put(): if any session was
   // revoked in between, put() stores nothing, so a read that raced a log out cannot revive its session.
@@ -65,6 +67,7 @@ class session_cache {
   struct entry {
     std::string token_hash;
     std::string user_id;
+    core::millis expires_at = 0;   // the session's
     core::millis valid_until = 0;  // first instant it is not answered any more
   };
   using lru_list = std::list<entry>;  // most recently used first

@@ -41,6 +41,7 @@ std::string env_to_option(const std::string& env) {
       {"SUDA_SECURE_COOKIES", "secure-cookies"},
       {"SUDA_LOGIN_RATE_IP", "login-rate-ip"},
       {"SUDA_LOGIN_RATE_ACCOUNT", "login-rate-account"},
+      {"SUDA_SESSION_LIFETIME", "session-lifetime"},
       {"SUDA_READ_TIMEOUT", "read-timeout"},
       {"SUDA_BROADCAST_LINGER_US", "broadcast-linger-us"},
   };
@@ -72,6 +73,8 @@ result<config> parse_config(int argc, const char* const* argv) {
       ("login-rate-account",
        po::value(&cfg.login_per_account_per_minute)->default_value(cfg.login_per_account_per_minute),
        "login attempts allowed per minute for one account")
+      ("session-lifetime", po::value(&cfg.session_lifetime_seconds)->default_value(cfg.session_lifetime_seconds),
+       "seconds a login lasts: then its token stops working and its sockets are disconnected")
       ("read-timeout", po::value(&cfg.read_timeout_seconds)->default_value(cfg.read_timeout_seconds),
        "seconds a client has to send a whole request")
       ("broadcast-linger-us", po::value(&cfg.broadcast_linger_us)->default_value(cfg.broadcast_linger_us),
@@ -99,6 +102,7 @@ result<config> parse_config(int argc, const char* const* argv) {
     start = comma + 1;
   }
   if (cfg.read_timeout_seconds == 0) return bad_request("bad_option", "--read-timeout must be positive");
+  if (cfg.session_lifetime_seconds == 0) return bad_request("bad_option", "--session-lifetime must be positive");
   if (cfg.broadcast_linger_us > 1'000'000)
     return bad_request("bad_option", "--broadcast-linger-us must be at most 1000000 (one second)");
   return cfg;

@@ -34,6 +34,9 @@ struct config {
   // (docs/performance.md).
   unsigned broadcast_linger_us = 50'000;
 
+  // How long a login lasts (the session cookie's Max-Age, and when its token and its sockets stop working).
+  unsigned session_lifetime_seconds = 30 * 24 * 3600;  // --session-lifetime / SUDA_SESSION_LIFETIME
+
   // Login rate limits: attempts per minute.
   unsigned login_per_ip_per_minute = 20;     // --login-rate-ip / SUDA_LOGIN_RATE_IP
   unsigned login_per_account_per_minute = 10;// --login-rate-account / SUDA_LOGIN_RATE_ACCOUNT

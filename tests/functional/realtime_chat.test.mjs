@@ -548,3 +548,29 @@ describe('realtime chat', () => {
     await closeSocket(carol_watch);
   });
 });
+
+describe('realtime chat when a login session runs out (--session-lifetime 5)', () => {
+  const server = useServer({ args: ['--session-lifetime', '5'] });
+  const sockets = useSockets();
+
+  test('its socket\'s events are refused with unauthorized and the socket is disconnected; its token gets 401', async () => {
+    const alice = await newUser(server.url, { tag: 'expiring-a' });
+    const bob = await newUser(server.url, { tag: 'expiring-b' });
+    const room = await createRoom(server.url, bob.token, 'expiring', [alice.user.id]);
+    // A fresh login just before the socket, so that the 5 s leave room to chat first even on a slow machine.
+    const session = await login(server.url, alice.email, alice.password);
+    const logged_in = Date.now();  // the server stored the session before it answered: it ends by logged_in + 5 s
+    const a = await sockets.connect(server.url, { token: session.token });
+    await sendMessage(a, room.id, 'while the session lasts');
+
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, logged_in + 5_000 + 200 - Date.now())));
+    const reply = await ack(a, 'message', { roomId: room.id, message: 'after it ran out', clientMsgId: 'expired' })
+      .catch((err) => ({ transport_error: err.message }));
+    assert.ok(reply.transport_error || reply.error?.code === 'unauthorized', JSON.stringify(reply));
+    await a.log.waitFor('disconnect', () => true);
+    const bob_again = await login(server.url, bob.email, bob.password);  // Bob's first login ran out too
+    const page = await history(server.url, bob_again.token, room.id, { limit: 10 });
+    assert.deepEqual(page.messages.map((m) => m.message), ['while the session lasts']);
+    assert.equal((await api(server.url, 'GET', '/api/me', { token: session.token })).status, 401);
+  });
+});

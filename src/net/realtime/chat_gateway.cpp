@@ -2,6 +2,7 @@
 
 #include "chat/json.hpp"
 #include "chat/validation.hpp"
+#include "core/clock.hpp"
 #include "core/ids.hpp"
 #include "core/log.hpp"
 #include "net/http/cookies.hpp"
@@ -28,8 +29,11 @@ constexpr std::size_t max_sync_rooms = 10000;  // bounds the work one sync reque
 // is undone at once.
 class client_state final : public chat::subscriber {
  public:
-  client_state(std::weak_ptr<sio::socket> socket, std::string user_id, std::string token_hash)
-      : user_id(std::move(user_id)), socket_(std::move(socket)), token_hash_(std::move(token_hash)) {}
+  client_state(std::weak_ptr<sio::socket> socket, store::session_record session, std::string token_hash)
+      : user_id(std::move(session.user_id)),
+        session_expires_at(session.expires_at),
+        socket_(std::move(socket)),
+        token_hash_(std::move(token_hash)) {}
 
   // Called on the hub's strand for every recipient of a broadcast: the socket queues the shared bytes on its
   // connection right there (one reference count increment, no post).
@@ -62,6 +66,8 @@ class client_state final : public chat::subscriber {
   std::atomic<chat::hub::session_id> hub_id{attaching};
 
   const std::string user_id;
+  // When the login session ends by itself: from then on the socket's events are refused and it is disconnected.
+  const core::millis session_expires_at;
   // The user's rooms' seqs, read before the CONNECT answer went out: where delivery starts (see authorize).
   // Handed to the hub's attach (moved out) as its first read.
   chat::hub::seq_map floors;
@@ -181,9 +187,9 @@ asio::awaitable<std::optional<std::string>> chat_gateway::authorize(sio::socket&
   const std::optional<std::string> refused = "unauthorized: log in first";
   if (!token || token->empty()) co_return refused;
   const auto revocations = chat_.session_revocations();  // before the check: a log out during it is seen later
-  auto user = co_await chat_.authenticate(*token);
-  if (!user) co_return refused;
-  auto state = std::make_shared<client_state>(socket.weak_from_this(), std::move(*user), core::hash_token(*token));
+  auto session = co_await chat_.session(*token);
+  if (!session) co_return refused;
+  auto state = std::make_shared<client_state>(socket.weak_from_this(), std::move(*session), core::hash_token(*token));
   state->revocations_seen.store(revocations, std::memory_order_relaxed);
   // Read before the CONNECT answer goes out, so that "connect" on the client means: whatever is committed from
   // now on reaches this socket. The hub's attach (after the answer) takes it as its first read of the user's
@@ -229,19 +235,24 @@ void chat_gateway::on_disconnect(sio::socket& socket) {
 
 void chat_gateway::on_event(sio::socket& socket, std::string_view event, sio::arguments args, sio::ack_sender ack) {
   auto state = state_of(socket);
+  if (core::now_ms() >= state->session_expires_at) {  // the login session ran out while the socket was open
+    reply(ack, error_json(core::unauthorized("Your session has expired: log in again")));
+    state->end();
+    return;
+  }
   // Some session was logged out since this socket's was last found valid: check it again before serving the
   // event (one atomic load otherwise). Usually from memory; a store read only if the session left the cache,
   // and then this event may be handled after the socket's next ones.
   const auto revocations = chat_.session_revocations();
   if (revocations != state->revocations_seen.load(std::memory_order_relaxed)) {
-    if (auto cached = chat_.cached_session_user(state->token_hash()); cached && *cached == state->user_id)
+    if (auto cached = chat_.cached_session(state->token_hash()); cached && cached->user_id == state->user_id)
       state->revocations_seen.store(revocations, std::memory_order_relaxed);
   }
   if (revocations != state->revocations_seen.load(std::memory_order_relaxed)) {
     auto checking = [this, state, revocations, event = std::string(event), args = std::move(args),
                      ack]() mutable -> asio::awaitable<void> {
-      auto user = co_await chat_.authenticate_hash(state->token_hash());
-      if (!user || *user != state->user_id) {
+      auto session = co_await chat_.session_by_hash(state->token_hash());
+      if (!session || session->user_id != state->user_id) {
         reply(ack, error_json(core::unauthorized("Your session has ended: log in again")));
         state->end();
         co_return;

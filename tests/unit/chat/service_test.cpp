@@ -134,14 +134,33 @@ TEST_F(ServiceTest, ALogOutCountsAsARevocationSoThatSocketsCheckTheirSessionsAga
   auto [alice, token] = log_in("alice");
   const std::string hash = core::hash_token(token);
   const auto before = service_->session_revocations();
-  EXPECT_EQ(service_->cached_session_user(hash), alice);
+  EXPECT_EQ(service_->cached_session(hash).value().user_id, alice);
   log_out(token);
   EXPECT_NE(service_->session_revocations(), before);
-  EXPECT_EQ(service_->cached_session_user(hash), std::nullopt);
-  auto checked = run([this, hash]() -> asio::awaitable<core::result<std::string>> {
-    co_return co_await service_->authenticate_hash(hash);
+  EXPECT_FALSE(service_->cached_session(hash));
+  auto checked = run([this, hash]() -> asio::awaitable<core::result<store::session_record>> {
+    co_return co_await service_->session_by_hash(hash);
   });
   EXPECT_EQ(checked.error().kind, core::errc::unauthorized);
+}
+
+TEST_F(ServiceTest, ASessionCarriesItsExpiryFromTheStoreAndFromMemoryAlike) {
+  auto [alice, token] = log_in("alice");  // the default lifetime: 30 days
+  const auto read = [this](std::string t) {
+    return run([this, t]() -> asio::awaitable<core::result<store::session_record>> {
+      co_return co_await service_->session(t);
+    });
+  };
+  const auto from_memory = read(token).value();
+  EXPECT_EQ(from_memory.user_id, alice);
+  const core::millis thirty_days = 30LL * 24 * 3600 * 1000;
+  EXPECT_NEAR(static_cast<double>(from_memory.expires_at - core::now_ms()), static_cast<double>(thirty_days), 60'000.0);
+  // A session the cache has not seen: read from the store, with the expiry it was stored with.
+  const std::string other = core::new_token();
+  const core::millis expires = core::now_ms() + 5'000;
+  direct_->create_session(core::hash_token(other), alice, core::now_ms(), expires);
+  EXPECT_EQ(read(other).value().expires_at, expires);
+  EXPECT_EQ(service_->cached_session(core::hash_token(other)).value().expires_at, expires);
 }
 
 TEST_F(ServiceTest, ALogOutOnAnotherNodeIsHonouredHereWhenTheBusTellsIt) {

@@ -35,6 +35,17 @@ TEST_F(SessionCacheTest, AStoredSessionIsFoundWithItsUser) {
   EXPECT_EQ(cache.size(), 1u);
 }
 
+TEST_F(SessionCacheTest, AFoundSessionCarriesTheSessionsExpiryNotTheEntrys) {
+  auto cache = make(100, 60s);
+  cache.put("h1", session("alice", t0 + 3'600'000), cache.revocations());  // expires after the 60 s ttl
+  auto found = cache.find_session("h1");
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->user_id, "alice");
+  EXPECT_EQ(found->expires_at, t0 + 3'600'000);
+  cache.put("h1", session("alice", t0 + 7'200'000), cache.revocations());  // put again: the new expiry
+  EXPECT_EQ(cache.find_session("h1")->expires_at, t0 + 7'200'000);
+}
+
 TEST_F(SessionCacheTest, AnUnknownTokenHashIsAMiss) {
   auto cache = make();
   cache.put("h1", session("alice"), cache.revocations());

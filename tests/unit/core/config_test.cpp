@@ -51,6 +51,27 @@ TEST(Config, BroadcastLingerIs50MsUnlessSetAndAtMostASecond) {
   }
 }
 
+TEST(Config, ASessionLastsThirtyDaysUnlessSetAndNeverZero) {
+  {
+    const char* argv[] = {"suda"};
+    auto cfg = parse_config(1, argv);
+    ASSERT_TRUE(cfg);
+    EXPECT_EQ(cfg->session_lifetime_seconds, 30u * 24 * 3600);
+  }
+  {
+    const char* argv[] = {"suda", "--session-lifetime", "3600"};
+    auto cfg = parse_config(3, argv);
+    ASSERT_TRUE(cfg);
+    EXPECT_EQ(cfg->session_lifetime_seconds, 3600u);
+  }
+  {
+    const char* argv[] = {"suda", "--session-lifetime", "0"};
+    auto cfg = parse_config(3, argv);
+    ASSERT_FALSE(cfg);
+    EXPECT_EQ(cfg.error().code, "bad_option");
+  }
+}
+
 TEST(Config, RejectsUnknownFlags) {
   const char* argv[] = {"suda", "--no-such-flag"};
   auto cfg = parse_config(2, argv);
