@@ -3,6 +3,7 @@
 #include "bus/local_bus.hpp"
 #include "chat/hub.hpp"
 #include "chat/service.hpp"
+#include "chat/session_sweeper.hpp"
 #include "core/config.hpp"
 #include "core/cpus.hpp"
 #include "core/log.hpp"
@@ -78,6 +79,9 @@ int run(const core::config& cfg) {
   chat::service chat(writer, readers, cpu, *bus, profiles, chat_options);
 
   asio::io_context ioc(static_cast<int>(io_threads));
+  // Sessions that ran out are deleted and their sockets disconnected, every minute.
+  chat::session_sweeper sessions_sweep(ioc.get_executor(), chat);
+  sessions_sweep.start();
 
   // Realtime: Socket.IO on Engine.IO, the chat events on top, fan-out through the hub.
   auto hub = std::make_shared<chat::hub>(ioc.get_executor(), *bus, readers, profiles,
@@ -119,6 +123,7 @@ int run(const core::config& cfg) {
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) return;
     core::log::info("main", "signal ", signal, ": stopping (finishing in-flight requests)");
+    sessions_sweep.stop();
     eio.shutdown();  // realtime clients are told at once; pending polls are answered, so HTTP can drain
     server.stop([&] {
       core::log::info("main", "all HTTP connections closed");

@@ -87,6 +87,16 @@ void service::publish(const std::string& channel, std::string payload) {
   bus_.publish(channel, std::make_shared<const std::string>(std::move(payload)));
 }
 
+void service::announce_ended_session(const std::string& token_hash, const std::optional<std::string>& user_id) {
+  // After the delete, so a store read that starts from now on cannot find the session, and one that started
+  // before cannot put it back (session_cache::revocations()).
+  sessions_.revoke(token_hash);
+  publish(std::string(ended_sessions_channel), token_hash);  // the other nodes' caches (this one's too: harmless)
+  // The sockets opened with this session are told to stop, through the user's channel (every node).
+  if (user_id)
+    publish(user_channel(*user_id), encode_event("logout", "", 0, *user_id, token_hash, boost::json::object{}));
+}
+
 void service::announce_joins(store::connection& c, const std::string& room_id,
                              const std::vector<std::string>& joined_ids) {
   auto room = c.find_room(room_id);
@@ -198,19 +208,23 @@ task<login_result> service::log_in(std::string email, std::string password, std:
 }
 
 task<bool> service::log_out(std::string token) {
-  // The sockets opened with this session are told to stop, through the user's channel (every node).
   auto job = [this, hash = core::hash_token(token)](store::connection& c) {
     auto user_id = c.find_session_user(hash, core::now_ms());
     c.delete_session(hash);
-    // After the delete committed, so a store read that starts from now on cannot find the session, and one
-    // that started before cannot put it back (session_cache::revocations()).
-    sessions_.revoke(hash);
-    publish(std::string(ended_sessions_channel), hash);  // the other nodes' caches (this one's too: harmless)
-    if (user_id) publish(user_channel(*user_id), encode_event("logout", "", 0, *user_id, hash, boost::json::object{}));
+    announce_ended_session(hash, user_id);
     return true;
   };
   co_await writer_.run(std::move(job));
   co_return true;
+}
+
+task<std::size_t> service::end_expired_sessions(std::size_t limit) {
+  auto job = [this, limit](store::connection& c) {
+    auto ended = c.delete_expired_sessions(core::now_ms(), limit);
+    for (const auto& s : ended) announce_ended_session(s.token_hash, s.user_id);
+    return ended.size();
+  };
+  co_return co_await writer_.run(std::move(job));
 }
 
 task<std::string> service::authenticate(std::string token) {

@@ -79,6 +79,10 @@ class service {
   // per account (errc::rate_limited).
   task<login_result> log_in(std::string email, std::string password, std::string remote_ip);
   task<bool> log_out(std::string token);
+  // Deletes the sessions that ran out (at most `limit`) and ends them like a log out: on every node, their
+  // sockets are disconnected and their cache entries dropped. Returns how many; run it periodically
+  // (session_sweeper).
+  task<std::size_t> end_expired_sessions(std::size_t limit);
   // The user id of a valid session token; errc::unauthorized otherwise. A session logged in or checked
   // lately is answered from memory, without leaving the caller's thread.
   task<std::string> authenticate(std::string token);
@@ -134,6 +138,8 @@ class service {
   void publish(const std::string& channel, std::string payload);
   void on_committed(const std::vector<store::append_result>& results);
   void announce_joins(store::connection& c, const std::string& room_id, const std::vector<std::string>& joined_ids);
+  // A session's row was deleted (log out, expiry): forget it here and tell every node and its sockets.
+  void announce_ended_session(const std::string& token_hash, const std::optional<std::string>& user_id);
   void announce_profile(store::connection& c, const store::user_record& user);
 
   store::writer& writer_;

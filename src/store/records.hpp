@@ -31,6 +31,12 @@ struct session_record {
   millis expires_at = 0;
 };
 
+// A session that ran out and was deleted: whose it was, so that its holders can be told.
+struct ended_session {
+  std::string token_hash;
+  std::string user_id;
+};
+
 struct new_user {
   std::string id;
   std::string email;

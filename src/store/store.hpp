@@ -53,7 +53,9 @@ class connection {
     return session_record{std::move(*user_id), now + 1};
   }
   virtual void delete_session(std::string_view token_hash) = 0;
-  virtual void delete_expired_sessions(millis now) = 0;
+  // Deletes the sessions expired at `now`, at most `limit` of them (those that expired first), and returns them
+  // in no particular order.
+  virtual std::vector<ended_session> delete_expired_sessions(millis now, std::size_t limit) = 0;
 
   // --- profiles ---
   virtual std::optional<user_record> update_display_name(std::string_view user_id, std::string_view name,

@@ -253,10 +253,31 @@ TEST_P(StoreSuite, DeleteExpiredSessionsKeepsLiveOnes) {
   auto alice = add_user("alice");
   store().create_session("old", alice.id, t0, t0 + 10);
   store().create_session("live", alice.id, t0, t0 + 1000);
-  store().delete_expired_sessions(t0 + 10);
+  auto ended = store().delete_expired_sessions(t0 + 10, 100);
+  ASSERT_EQ(ended.size(), 1u);
+  EXPECT_EQ(ended[0].token_hash, "old");
+  EXPECT_EQ(ended[0].user_id, alice.id);
   // Asked at an earlier time, the expired session would still be valid: only deletion explains its absence.
   EXPECT_FALSE(store().find_session_user("old", t0));
   EXPECT_EQ(store().find_session_user("live", t0), alice.id);
+  EXPECT_TRUE(store().delete_expired_sessions(t0 + 10, 100).empty());  // gone: not returned twice
+}
+
+TEST_P(StoreSuite, DeleteExpiredSessionsTakesAtMostTheLimitOldestFirst) {
+  auto alice = add_user("alice");
+  auto bob = add_user("bob");
+  store().create_session("third", bob.id, t0, t0 + 30);
+  store().create_session("first", alice.id, t0, t0 + 10);
+  store().create_session("second", alice.id, t0, t0 + 20);
+  auto ended = store().delete_expired_sessions(t0 + 100, 2);
+  ASSERT_EQ(ended.size(), 2u);
+  std::vector<std::string> hashes{ended[0].token_hash, ended[1].token_hash};
+  std::sort(hashes.begin(), hashes.end());
+  EXPECT_EQ(hashes, (std::vector<std::string>{"first", "second"}));
+  auto rest = store().delete_expired_sessions(t0 + 100, 2);
+  ASSERT_EQ(rest.size(), 1u);
+  EXPECT_EQ(rest[0].token_hash, "third");
+  EXPECT_EQ(rest[0].user_id, bob.id);
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -53,7 +53,11 @@ struct sqlite_connection::prepared {
           INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4))sql"),
         find_session(db, "SELECT user_id, expires_at FROM sessions WHERE token_hash = ?1 AND expires_at > ?2"),
         delete_session(db, "DELETE FROM sessions WHERE token_hash = ?1"),
-        delete_expired_sessions(db, "DELETE FROM sessions WHERE expires_at <= ?1"),
+        // sessions_by_expiry finds them; RETURNING says whose they were (SQLite 3.35+, PostgreSQL alike).
+        delete_expired_sessions(db, R"sql(
+          DELETE FROM sessions WHERE token_hash IN
+            (SELECT token_hash FROM sessions WHERE expires_at <= ?1 ORDER BY expires_at LIMIT ?2)
+          RETURNING token_hash, user_id)sql"),
 
         // --- profiles ---
         update_display_name(db, "UPDATE profiles SET display_name = ?2, updated_at = ?3 WHERE user_id = ?1"),
@@ -377,8 +381,12 @@ void sqlite_connection::delete_session(std::string_view token_hash) {
   sql_->delete_session.use().bind(1, token_hash).run();
 }
 
-void sqlite_connection::delete_expired_sessions(millis now) {
-  sql_->delete_expired_sessions.use().bind(1, now).run();
+std::vector<ended_session> sqlite_connection::delete_expired_sessions(millis now, std::size_t limit) {
+  auto rows = sql_->delete_expired_sessions.use();
+  rows.bind(1, now).bind(2, static_cast<std::int64_t>(limit));
+  std::vector<ended_session> out;
+  while (rows.step()) out.push_back({rows.text(0), rows.text(1)});
+  return out;
 }
 
 // --- profiles ------------------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ class sqlite_connection final : public connection {
   std::optional<std::string> find_session_user(std::string_view token_hash, millis now) override;
   std::optional<session_record> find_session(std::string_view token_hash, millis now) override;
   void delete_session(std::string_view token_hash) override;
-  void delete_expired_sessions(millis now) override;
+  std::vector<ended_session> delete_expired_sessions(millis now, std::size_t limit) override;
 
   std::optional<user_record> update_display_name(std::string_view user_id, std::string_view name,
                                                  millis now) override;

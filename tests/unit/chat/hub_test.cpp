@@ -225,7 +225,9 @@ class hooked_connection final : public store::connection {
     return real_->find_session_user(token_hash, now);
   }
   void delete_session(std::string_view token_hash) override { real_->delete_session(token_hash); }
-  void delete_expired_sessions(millis now) override { real_->delete_expired_sessions(now); }
+  std::vector<store::ended_session> delete_expired_sessions(millis now, std::size_t limit) override {
+    return real_->delete_expired_sessions(now, limit);
+  }
   std::optional<store::user_record> update_display_name(std::string_view user_id, std::string_view name,
                                                         millis now) override {
     return real_->update_display_name(user_id, name, now);

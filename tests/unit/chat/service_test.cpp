@@ -1,103 +1,21 @@
 // chat::service on a real SQLite store: how authentication uses the session cache.
 #include "chat/service.hpp"
 
-#include "bus/local_bus.hpp"
 #include "chat/events.hpp"
-#include "core/ids.hpp"
-#include "store/store.hpp"
-
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/use_future.hpp>
+#include "unit/chat/service_fixture.hpp"
 
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <filesystem>
-#include <future>
-#include <thread>
+#include <algorithm>
+#include <string>
+#include <vector>
 
 namespace suda::chat {
 namespace {
 
+using test_support::ServiceTest;
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
-
-constexpr auto patience = 30s;
-
-// The service with its store, writer, reader pool and CPU pool, its coroutines run on an io_context of their own
-// thread. The session cache's clock runs `skew_` ahead of the wall clock, so a test can age its entries.
-class ServiceTest : public ::testing::Test {
- protected:
-  ServiceTest() : root_(std::filesystem::temp_directory_path() / ("suda-service-" + core::new_uuid())) {
-    db_ = store::open_database("sqlite:" + (root_ / "suda.db").string());
-    direct_ = db_->connect();
-    writer_ = std::make_unique<store::writer>(*db_);
-    readers_ = std::make_unique<store::reader_pool>(*db_, 1);
-    service_options options;
-    options.session_cache.ttl = 60s;
-    options.session_cache.clock = [this] { return core::now_ms() + skew_.load(); };
-    service_ = std::make_unique<service>(*writer_, *readers_, cpu_, *bus_, profiles_, options);
-    work_.emplace(asio::make_work_guard(ioc_));
-    io_thread_ = std::thread([this] { ioc_.run(); });
-  }
-
-  ~ServiceTest() override {
-    work_.reset();
-    io_thread_.join();
-    service_.reset();
-    readers_.reset();
-    writer_->stop();
-    writer_.reset();
-    cpu_.join();
-    direct_.reset();
-    db_.reset();
-    std::error_code ignored;
-    std::filesystem::remove_all(root_, ignored);
-  }
-
-  template <class Fn>
-  auto run(Fn fn) {
-    auto future = asio::co_spawn(ioc_, std::move(fn), asio::use_future);
-    if (future.wait_for(patience) != std::future_status::ready) throw std::runtime_error("timed out");
-    return future.get();
-  }
-
-  // Signs up and logs in through the service; returns (user id, token).
-  std::pair<std::string, std::string> log_in(const std::string& name) {
-    const std::string email = name + "@example.com";
-    return run([this, email]() -> asio::awaitable<std::pair<std::string, std::string>> {
-      auto created = co_await service_->sign_up(email, "correct horse battery");
-      auto login = co_await service_->log_in(email, "correct horse battery", "127.0.0.1");
-      co_return std::pair{created.value().user.id, login.value().token};
-    });
-  }
-
-  core::result<std::string> authenticate(const std::string& token) {
-    return run([this, token]() -> asio::awaitable<core::result<std::string>> {
-      co_return co_await service_->authenticate(token);
-    });
-  }
-
-  void log_out(const std::string& token) {
-    run([this, token]() -> asio::awaitable<core::result<bool>> { co_return co_await service_->log_out(token); });
-  }
-
-  std::filesystem::path root_;
-  std::unique_ptr<store::database> db_;
-  std::unique_ptr<store::connection> direct_;  // the test's own connection: changes the service does not see
-  std::unique_ptr<store::writer> writer_;
-  std::unique_ptr<store::reader_pool> readers_;
-  asio::thread_pool cpu_{1};
-  std::shared_ptr<bus::local_bus> bus_ = std::make_shared<bus::local_bus>();
-  profile_cache profiles_;
-  std::atomic<core::millis> skew_{0};
-  std::unique_ptr<service> service_;
-  asio::io_context ioc_;
-  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
-  std::thread io_thread_;
-};
 
 TEST_F(ServiceTest, ALoggedInSessionIsAnsweredFromMemoryUntilTheTtl) {
   auto [alice, token] = log_in("alice");
@@ -175,6 +93,40 @@ TEST_F(ServiceTest, ALogOutOnAnotherNodeIsHonouredHereWhenTheBusTellsIt) {
   EXPECT_NE(service_->session_revocations(), before);
   EXPECT_EQ(authenticate(token).error().kind, core::errc::unauthorized);  // at once, not after the ttl
   EXPECT_EQ(authenticate(kept).value(), bob);
+}
+
+TEST_F(ServiceTest, EndingExpiredSessionsDeletesThemAndTellsEveryNodeAndTheirSockets) {
+  auto [alice, live] = log_in("alice");
+  const auto now = core::now_ms();
+  direct_->create_session("expired-1", alice, now - 2'000, now - 1'000);
+  direct_->create_session("expired-2", alice, now - 2'000, now - 500);
+  std::vector<std::string> ended_hashes;
+  std::vector<std::string> user_events;
+  auto on_ended = [&](const std::string&, const bus::payload& hash) { ended_hashes.push_back(*hash); };
+  auto on_user = [&](const std::string&, const bus::payload& bytes) { user_events.push_back(*bytes); };
+  auto ended_subscription = bus_->subscribe(std::string(ended_sessions_channel), on_ended);
+  auto user_subscription = bus_->subscribe(user_channel(alice), on_user);
+
+  auto ended = run([this]() -> asio::awaitable<core::result<std::size_t>> {
+    co_return co_await service_->end_expired_sessions(100);
+  });
+  EXPECT_EQ(ended.value(), 2u);
+  std::sort(ended_hashes.begin(), ended_hashes.end());
+  EXPECT_EQ(ended_hashes, (std::vector<std::string>{"expired-1", "expired-2"}));
+  ASSERT_EQ(user_events.size(), 2u);  // a "logout" on the user's channel for each: the hub ends their sockets
+  for (const auto& bytes : user_events) {
+    auto e = decode_event(bytes);
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->event, "logout");
+    EXPECT_TRUE(e->action == "expired-1" || e->action == "expired-2") << e->action;
+  }
+  // The rows are gone (asked at a time when they were still valid), the live session stays.
+  EXPECT_FALSE(direct_->find_session_user("expired-1", now - 1'500));
+  EXPECT_EQ(authenticate(live).value(), alice);
+  ended = run([this]() -> asio::awaitable<core::result<std::size_t>> {
+    co_return co_await service_->end_expired_sessions(100);
+  });
+  EXPECT_EQ(ended.value(), 0u);
 }
 
 TEST_F(ServiceTest, AnUnknownOrMalformedTokenIsUnauthorized) {
