@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <vector>
+
 namespace suda::core {
 
 TEST(Config, DefaultsServeLocalhost8080WithSqliteUnderData) {
@@ -30,46 +32,22 @@ TEST(Config, RejectsAMalformedListenAddress) {
   }
 }
 
+// suda's config from these flags (after the program name).
+result<config> parse(std::vector<const char*> flags) {
+  flags.insert(flags.begin(), "suda");
+  return parse_config(static_cast<int>(flags.size()), flags.data());
+}
+
 TEST(Config, BroadcastLingerIs50MsUnlessSetAndAtMostASecond) {
-  {
-    const char* argv[] = {"suda"};
-    auto cfg = parse_config(1, argv);
-    ASSERT_TRUE(cfg);
-    EXPECT_EQ(cfg->broadcast_linger_us, 50'000u);
-  }
-  {
-    const char* argv[] = {"suda", "--broadcast-linger-us", "0"};
-    auto cfg = parse_config(3, argv);
-    ASSERT_TRUE(cfg);
-    EXPECT_EQ(cfg->broadcast_linger_us, 0u);
-  }
-  {
-    const char* argv[] = {"suda", "--broadcast-linger-us", "1000001"};
-    auto cfg = parse_config(3, argv);
-    ASSERT_FALSE(cfg);
-    EXPECT_EQ(cfg.error().code, "bad_option");
-  }
+  EXPECT_EQ(parse({}).value().broadcast_linger_us, 50'000u);
+  EXPECT_EQ(parse({"--broadcast-linger-us", "0"}).value().broadcast_linger_us, 0u);
+  EXPECT_EQ(parse({"--broadcast-linger-us", "1000001"}).error().code, "bad_option");
 }
 
 TEST(Config, ASessionLastsThirtyDaysUnlessSetAndNeverZero) {
-  {
-    const char* argv[] = {"suda"};
-    auto cfg = parse_config(1, argv);
-    ASSERT_TRUE(cfg);
-    EXPECT_EQ(cfg->session_lifetime_seconds, 30u * 24 * 3600);
-  }
-  {
-    const char* argv[] = {"suda", "--session-lifetime", "3600"};
-    auto cfg = parse_config(3, argv);
-    ASSERT_TRUE(cfg);
-    EXPECT_EQ(cfg->session_lifetime_seconds, 3600u);
-  }
-  {
-    const char* argv[] = {"suda", "--session-lifetime", "0"};
-    auto cfg = parse_config(3, argv);
-    ASSERT_FALSE(cfg);
-    EXPECT_EQ(cfg.error().code, "bad_option");
-  }
+  EXPECT_EQ(parse({}).value().session_lifetime_seconds, 30u * 24 * 3600);
+  EXPECT_EQ(parse({"--session-lifetime", "3600"}).value().session_lifetime_seconds, 3600u);
+  EXPECT_EQ(parse({"--session-lifetime", "0"}).error().code, "bad_option");
 }
 
 TEST(Config, RejectsUnknownFlags) {
