@@ -1,10 +1,10 @@
-// Signing up and logging in: clear errors, a session that survives a reload, logging out; the language
-// switch; and the login-to-message path done with the keyboard alone.
+// Signing up and logging in: clear errors, a session that survives a reload, logging out (here, and in another
+// tab or device); the language switch; and the login-to-message path done with the keyboard alone.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSuda } from './lib/suda.mjs';
-import { composer, launchBrowser, messageList, openApp, password, shownTexts, signUp, uniqueEmail } from './lib/browser.mjs';
-import { makeUser } from './lib/api.mjs';
+import { composer, eventually, launchBrowser, messageList, openApp, password, roomLink, shownTexts, signUp, uniqueEmail } from './lib/browser.mjs';
+import { call, direct, logIn, makeUser, post } from './lib/api.mjs';
 
 describe('accounts in the browser', { timeout: 120_000 }, () => {
   let srv;
@@ -64,6 +64,29 @@ describe('accounts in the browser', { timeout: 120_000 }, () => {
     await page.getByLabel('Password').waitFor();
     const me = await page.evaluate(async () => (await fetch('/api/me')).status);
     assert.equal(me, 401);
+    assert.deepEqual(errors.map(String), []);
+    await context.close();
+  });
+
+  it('a session logged out elsewhere takes the open app back to the login screen by itself', async () => {
+    const me = await makeUser(srv.url, { tag: 'elsewhere', displayName: 'Elsewhere' });
+    const friend = await makeUser(srv.url, { tag: 'elsewhere-friend', displayName: 'Elsewhere Friend' });
+    const room = await direct(srv.url, friend, me);
+    const { page, context, errors } = await openApp(browser, srv.url);
+    await logIn(page, me.email);
+    await roomLink(page, 'Elsewhere Friend').click();
+    // A live message proves the page's socket is connected.
+    await post(srv.url, friend, room.id, 'still there?');
+    await eventually(async () => (await shownTexts(page)).includes('still there?'), { message: 'the live message' });
+
+    // Another tab or device logs the same session out: its token is the page's session cookie.
+    const cookie = (await context.cookies()).find((c) => c.name === 'suda_session');
+    assert.ok(cookie, 'no session cookie');
+    const out = await call(srv.url, 'DELETE', '/api/session', { token: cookie.value });
+    assert.equal(out.status, 204);
+    // The server ends the page's socket; its reconnection is refused as unauthorized, and the app, untouched,
+    // checks its session and shows the login screen.
+    await page.getByRole('button', { name: 'Log in', exact: true }).last().waitFor();
     assert.deepEqual(errors.map(String), []);
     await context.close();
   });
