@@ -69,6 +69,11 @@ bool outbox::take_into(std::vector<outgoing>& out, bool go_idle, bool may_linger
   return false;
 }
 
+void outbox::release_spare_capacity() {
+  std::lock_guard lock(mutex_);
+  if (queue_.empty()) std::vector<outgoing>().swap(queue_);
+}
+
 void outbox::close() {
   std::lock_guard lock(mutex_);
   open_ = false;

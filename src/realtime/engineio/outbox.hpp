@@ -76,6 +76,10 @@ class outbox {
   // packet does (queued_wake). Returns true when it lingers, so the consumer comes back by itself (a timer).
   bool take_into(std::vector<outgoing>& out, bool go_idle, bool may_linger = false);
 
+  // Gives back the queue's storage if it is empty: take_into() swaps vectors, so the queue keeps the capacity of
+  // the consumer's last batch, which an idle connection would hold until its next message.
+  void release_spare_capacity();
+
   // Refuses further push(); push_control() still works. Idempotent.
   void close();
   // close(), and drops whatever is queued (the connection is gone).

@@ -392,6 +392,7 @@ void session::on_heartbeat() {
       // frame fits in the string's inline storage).
       ws_->release_idle_buffers();
       std::vector<outgoing>().swap(write_batch_);
+      outbox_.release_spare_capacity();
     }
     ping_outstanding_ = true;
     pong_deadline_ = now + options_->ping_timeout;
@@ -564,10 +565,15 @@ void session::write_websocket(const std::shared_ptr<websocket_transport>& ws) {
       return;
     }
     // Idle: nothing queued and nothing held. Small write buffers (a handshake's, a quiet chat's) go back now
-    // rather than at the next ping: a connection waiting for its next message holds none, and making one again
-    // is one small allocation. A buffer that grew for real batches is kept for the next one (a busy socket
-    // would otherwise grow it anew every write), until the next ping.
-    if (ws->write_buffer_bytes() <= small_write_buffer_bytes) ws->release_idle_buffers();
+    // rather than at the next ping, and so do the batch vectors (this one and the outbox's, which it swaps
+    // with): a connection waiting for its next message holds none, and making them again is a few small
+    // allocations. A buffer that grew for real batches is kept for the next one (a busy socket would otherwise
+    // grow it anew every write), until the next ping.
+    if (ws->write_buffer_bytes() <= small_write_buffer_bytes) {
+      ws->release_idle_buffers();
+      std::vector<outgoing>().swap(write_batch_);
+      outbox_.release_spare_capacity();
+    }
     ws_writing_ = false;
     return;
   }

@@ -53,6 +53,22 @@ TEST(outbox, take_into_swaps_storage_with_the_consumer_and_goes_idle_when_empty)
   EXPECT_EQ(box.push(text("d")), outbox::push_result::queued_wake);
 }
 
+TEST(outbox, release_spare_capacity_gives_back_an_empty_queues_storage_and_keeps_a_queued_packet) {
+  outbox box({10, 1000});
+  std::vector<outgoing> batch;
+  batch.reserve(8);
+  EXPECT_EQ(box.push(text("a")), outbox::push_result::queued);
+  box.take_into(batch, true);  // the queue now holds the consumer's old storage, room for 8
+  box.release_spare_capacity();
+  EXPECT_EQ(box.push(text("b")), outbox::push_result::queued);
+  box.release_spare_capacity();  // not empty: nothing is dropped
+  std::vector<outgoing> next;
+  box.take_into(next, true);
+  ASSERT_EQ(next.size(), 1u);
+  EXPECT_EQ(next[0].view(), "b");
+  EXPECT_LT(next.capacity(), 8u);  // allocated anew for "b", not the 8 it held before the release
+}
+
 outgoing broadcast(std::string data) {
   auto f = text_frame(std::move(data));
   f.may_linger = true;
