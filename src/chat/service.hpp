@@ -90,13 +90,13 @@ class service {
   task<store::session_record> session(std::string token);
   // The same for a token already hashed (core::hash_token): a socket keeps only the hash.
   task<store::session_record> session_by_hash(std::string token_hash);
-  // Its quick half: the session if it is in memory, and nullopt if it would take a store read.
-  std::optional<store::session_record> cached_session(std::string_view token_hash) {
-    return sessions_.find_session(token_hash);
-  }
   // Counts the log outs made on this node, read without a lock. A holder of a session (a socket) that sees it
   // unchanged since it last authenticated knows its session was not ended here in between.
   std::uint64_t session_revocations() const { return sessions_.revocations(); }
+  // Whether this session was among those revocations since the count read `since` (see session_cache).
+  std::optional<bool> session_revoked_since(std::string_view token_hash, std::uint64_t since) const {
+    return sessions_.revoked_since(token_hash, since);
+  }
 
   // --- profiles and the user list ---
   task<account> me(std::string user_id);

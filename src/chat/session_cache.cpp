@@ -56,12 +56,24 @@ void session_cache::put(std::string_view token_hash, const store::session_record
 
 void session_cache::revoke(std::string_view token_hash) {
   std::lock_guard lock(mutex_);
+  recent_revocations_.emplace_back(token_hash);
+  if (recent_revocations_.size() > recent_revocations_kept) recent_revocations_.pop_front();
   revocations_.fetch_add(1, std::memory_order_release);
   auto found = index_.find(token_hash);
   if (found == index_.end()) return;
   auto it = found->second;
   index_.erase(found);
   lru_.erase(it);
+}
+
+std::optional<bool> session_cache::revoked_since(std::string_view token_hash, std::uint64_t since) const {
+  std::lock_guard lock(mutex_);
+  const std::uint64_t now = revocations_.load(std::memory_order_relaxed);
+  if (since >= now) return false;
+  const std::uint64_t newer = now - since;  // revocations after `since`: the last `newer` entries
+  if (newer > recent_revocations_.size()) return std::nullopt;
+  return std::find(recent_revocations_.end() - static_cast<std::ptrdiff_t>(newer), recent_revocations_.end(),
+                   token_hash) != recent_revocations_.end();
 }
 
 std::size_t session_cache::size() const {

@@ -19,6 +19,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <list>
 #include <mutex>
@@ -61,6 +62,12 @@ class session_cache {
   // Forgets the session at once (its row is gone from the store, or about to be).
   void revoke(std::string_view token_hash);
 
+  // Whether the session with this hash was revoked after revocations() read `since`: true or false, or nullopt
+  // when the record of recent revocations (the last `recent_revocations_kept`) no longer reaches back that far.
+  // A holder of a session (a socket) asks this when the count moved, instead of looking its session up again.
+  std::optional<bool> revoked_since(std::string_view token_hash, std::uint64_t since) const;
+  static constexpr std::size_t recent_revocations_kept = 4096;
+
   std::size_t size() const;
 
  private:
@@ -78,6 +85,8 @@ class session_cache {
   // Keys view the entries' token_hash: list nodes never move, so the views stay valid while the entry lives.
   std::unordered_map<std::string_view, lru_list::iterator> index_;
   std::atomic<std::uint64_t> revocations_{0};  // written under mutex_, read without it
+  // The hashes of the last revocations, oldest first; the newest is number revocations_.
+  std::deque<std::string> recent_revocations_;
 };
 
 }  // namespace suda::chat

@@ -240,13 +240,19 @@ void chat_gateway::on_event(sio::socket& socket, std::string_view event, sio::ar
     state->end();
     return;
   }
-  // Some session was logged out since this socket's was last found valid: check it again before serving the
-  // event (one atomic load otherwise). Usually from memory; a store read only if the session left the cache,
-  // and then this event may be handled after the socket's next ones.
+  // Some session was logged out (or ran out) since this socket's was last found valid: was it this one? One
+  // atomic load when nothing was; else a look at the recent revocations, in memory and in order. Only when more
+  // than those happened meanwhile is the session read from the store, and then this event may be handled after
+  // the socket's next ones.
   const auto revocations = chat_.session_revocations();
-  if (revocations != state->revocations_seen.load(std::memory_order_relaxed)) {
-    if (auto cached = chat_.cached_session(state->token_hash()); cached && cached->user_id == state->user_id)
-      state->revocations_seen.store(revocations, std::memory_order_relaxed);
+  if (const auto seen = state->revocations_seen.load(std::memory_order_relaxed); revocations != seen) {
+    const auto revoked = chat_.session_revoked_since(state->token_hash(), seen);
+    if (revoked == true) {
+      reply(ack, error_json(core::unauthorized("Your session has ended: log in again")));
+      state->end();
+      return;
+    }
+    if (revoked == false) state->revocations_seen.store(revocations, std::memory_order_relaxed);
   }
   if (revocations != state->revocations_seen.load(std::memory_order_relaxed)) {
     auto checking = [this, state, revocations, event = std::string(event), args = std::move(args),

@@ -46,6 +46,29 @@ TEST_F(SessionCacheTest, AFoundSessionCarriesTheSessionsExpiryNotTheEntrys) {
   EXPECT_EQ(cache.find_session("h1")->expires_at, t0 + 7'200'000);
 }
 
+TEST_F(SessionCacheTest, RevokedSinceTellsWhetherASessionWasAmongTheRevocationsAfterACount) {
+  auto cache = make();
+  const auto start = cache.revocations();
+  EXPECT_EQ(cache.revoked_since("h1", start), false);  // nothing revoked since
+  cache.revoke("h1");
+  cache.revoke("h2");
+  EXPECT_EQ(cache.revoked_since("h1", start), true);
+  EXPECT_EQ(cache.revoked_since("h3", start), false);
+  EXPECT_EQ(cache.revoked_since("h1", start + 1), false);  // h1 was the first of the two: before start + 1
+  EXPECT_EQ(cache.revoked_since("h2", start + 1), true);
+  EXPECT_EQ(cache.revoked_since("h2", cache.revocations()), false);
+}
+
+TEST_F(SessionCacheTest, RevokedSinceCannotSayOnceMoreRevocationsHappenedThanItKeeps) {
+  auto cache = make();
+  const auto start = cache.revocations();
+  cache.revoke("early");
+  for (std::size_t i = 0; i < session_cache::recent_revocations_kept; ++i) cache.revoke("h" + std::to_string(i));
+  EXPECT_EQ(cache.revoked_since("early", start), std::nullopt);  // forgotten: the caller must ask the store
+  EXPECT_EQ(cache.revoked_since("early", start + 1), false);     // the last ones are all still known
+  EXPECT_EQ(cache.revoked_since("h0", start + 1), true);
+}
+
 TEST_F(SessionCacheTest, AnUnknownTokenHashIsAMiss) {
   auto cache = make();
   cache.put("h1", session("alice"), cache.revocations());
