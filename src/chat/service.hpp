@@ -62,8 +62,8 @@ struct service_options {
   unsigned login_per_ip_per_minute = 20;
   unsigned login_per_account_per_minute = 10;
   std::chrono::seconds session_lifetime = std::chrono::hours(24 * 30);
-  // Authenticated sessions kept in memory (see session_cache.hpp): a log out here is honoured at once, one
-  // elsewhere within the cache's ttl.
+  // Authenticated sessions kept in memory (see session_cache.hpp): a log out or an expiry is honoured at once
+  // here and, through the bus (sessions:ended), on every node; a row deleted by hand within the cache's ttl.
   session_cache_options session_cache;
 };
 
