@@ -8,12 +8,6 @@ session_cache::session_cache(session_cache_options options) : options_(std::move
   index_.reserve(std::min<std::size_t>(options_.capacity, 1024));
 }
 
-std::optional<std::string> session_cache::find(std::string_view token_hash) {
-  auto session = find_session(token_hash);
-  if (!session) return std::nullopt;
-  return std::move(session->user_id);
-}
-
 std::optional<store::session_record> session_cache::find_session(std::string_view token_hash) {
   const core::millis now = options_.clock();
   std::lock_guard lock(mutex_);

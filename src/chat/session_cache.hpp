@@ -46,9 +46,8 @@ class session_cache {
   session_cache(const session_cache&) = delete;
   session_cache& operator=(const session_cache&) = delete;
 
-  // The user of the cached session with this token hash, if it is cached and still valid.
-  std::optional<std::string> find(std::string_view token_hash);
-  // The same, with the session's own expiry (not the cache entry's).
+  // The cached session with this token hash (its user and its own expiry, not the cache entry's), if it is
+  // cached and still valid.
   std::optional<store::session_record> find_session(std::string_view token_hash);
 
   // A ticket to take before reading a session from the store, and to hand to put(): if any session was

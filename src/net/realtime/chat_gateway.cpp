@@ -97,6 +97,12 @@ void reply(const sio::ack_sender& ack, json::value value) {
   ack(std::move(args));
 }
 
+// The socket's login session is over (logged out, or ran out): the event is refused and the socket disconnected.
+void refuse_ended_session(client_state& state, const sio::ack_sender& ack, std::string message) {
+  reply(ack, error_json(core::unauthorized(std::move(message))));
+  state.end();
+}
+
 // The event's payload: its first argument, which must be an object.
 core::result<json::object> payload_of(const sio::arguments& args) {
   if (args.values.empty() || !args.values[0].is_object())
@@ -235,11 +241,8 @@ void chat_gateway::on_disconnect(sio::socket& socket) {
 
 void chat_gateway::on_event(sio::socket& socket, std::string_view event, sio::arguments args, sio::ack_sender ack) {
   auto state = state_of(socket);
-  if (core::now_ms() >= state->session_expires_at) {  // the login session ran out while the socket was open
-    reply(ack, error_json(core::unauthorized("Your session has expired: log in again")));
-    state->end();
-    return;
-  }
+  if (core::now_ms() >= state->session_expires_at)  // the login session ran out while the socket was open
+    return refuse_ended_session(*state, ack, "Your session has expired: log in again");
   // Some session was logged out (or ran out) since this socket's was last found valid: was it this one? One
   // atomic load when nothing was; else a look at the recent revocations, in memory and in order. Only when more
   // than those happened meanwhile is the session read from the store, and then this event may be handled after
@@ -247,11 +250,7 @@ void chat_gateway::on_event(sio::socket& socket, std::string_view event, sio::ar
   const auto revocations = chat_.session_revocations();
   if (const auto seen = state->revocations_seen.load(std::memory_order_relaxed); revocations != seen) {
     const auto revoked = chat_.session_revoked_since(state->token_hash(), seen);
-    if (revoked == true) {
-      reply(ack, error_json(core::unauthorized("Your session has ended: log in again")));
-      state->end();
-      return;
-    }
+    if (revoked == true) return refuse_ended_session(*state, ack, "Your session has ended: log in again");
     if (revoked == false) state->revocations_seen.store(revocations, std::memory_order_relaxed);
   }
   if (revocations != state->revocations_seen.load(std::memory_order_relaxed)) {
@@ -259,8 +258,7 @@ void chat_gateway::on_event(sio::socket& socket, std::string_view event, sio::ar
                      ack]() mutable -> asio::awaitable<void> {
       auto session = co_await chat_.session_by_hash(state->token_hash());
       if (!session || session->user_id != state->user_id) {
-        reply(ack, error_json(core::unauthorized("Your session has ended: log in again")));
-        state->end();
+        refuse_ended_session(*state, ack, "Your session has ended: log in again");
         co_return;
       }
       state->revocations_seen.store(revocations, std::memory_order_relaxed);

@@ -56,6 +56,7 @@ void log_connection_failure(std::exception_ptr failure) {
     core::log::error(log_component, "WebSocket connection failed: ", e.what());
   }
 }
+
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 // A client must finish the WebSocket opening (and later, closing) handshake within this.

@@ -390,9 +390,7 @@ void session::on_heartbeat() {
     if (ws_ && !ws_writing_) {
       // Once per ping interval, between batches: a quiet connection keeps no write buffers (the ping
       // frame fits in the string's inline storage).
-      ws_->release_idle_buffers();
-      std::vector<outgoing>().swap(write_batch_);
-      outbox_.release_spare_capacity();
+      release_write_buffers(*ws_);
     }
     ping_outstanding_ = true;
     pong_deadline_ = now + options_->ping_timeout;
@@ -569,11 +567,7 @@ void session::write_websocket(const std::shared_ptr<websocket_transport>& ws) {
     // with): a connection waiting for its next message holds none, and making them again is a few small
     // allocations. A buffer that grew for real batches is kept for the next one (a busy socket would otherwise
     // grow it anew every write), until the next ping.
-    if (ws->write_buffer_bytes() <= small_write_buffer_bytes) {
-      ws->release_idle_buffers();
-      std::vector<outgoing>().swap(write_batch_);
-      outbox_.release_spare_capacity();
-    }
+    if (ws->write_buffer_bytes() <= small_write_buffer_bytes) release_write_buffers(*ws);
     ws_writing_ = false;
     return;
   }
@@ -599,6 +593,12 @@ void session::write_websocket(const std::shared_ptr<websocket_transport>& ws) {
     }
     self->write_websocket(ws);
   });
+}
+
+void session::release_write_buffers(websocket_transport& ws) {
+  ws.release_idle_buffers();
+  std::vector<outgoing>().swap(write_batch_);
+  outbox_.release_spare_capacity();  // the vector the writer's batch last swapped with
 }
 
 // The writer comes back at `deadline` to write what lingered (the outbox wakes it earlier for an answer). One timer
@@ -647,8 +647,8 @@ void session::on_websocket_read(std::shared_ptr<websocket_transport> ws, const e
       co_await std::move(answering);
       read_websocket(self, ws);
     };
-    asio::co_spawn(strand_, std::move(probing), [](std::exception_ptr failure) {
-      if (failure) core::log::error(log_component, "a WebSocket upgrade failed with an exception");
+    asio::co_spawn(strand_, std::move(probing), [self = shared_from_this()](std::exception_ptr failure) {
+      log_exception(self->id_, "the WebSocket upgrade", failure);
     });
     return;
   }
@@ -658,8 +658,8 @@ void session::on_websocket_read(std::shared_ptr<websocket_transport> ws, const e
     // A completion handler, not a coroutine: an exception here would leave the io_context's run().
     try {
       on_websocket_frame(in.binary, in.data);
-    } catch (const std::exception& e) {
-      core::log::error(log_component, "sid ", id_, ": a WebSocket message failed: ", e.what());
+    } catch (...) {
+      log_exception(id_, "a WebSocket message", std::current_exception());
       close_now("transport error", close_mode::immediate);
       return;
     }

@@ -171,6 +171,8 @@ class session final : public socket, public std::enable_shared_from_this<session
   void start_writer();
   void write_websocket(const std::shared_ptr<websocket_transport>& ws);
   void linger_until(clock::time_point deadline);
+  // strand, the writer idle: gives back the write buffer and the batch vectors (an idle connection holds none).
+  void release_write_buffers(websocket_transport& ws);
   static boost::asio::awaitable<void> close_websocket(std::shared_ptr<session> self,
                                                       std::shared_ptr<websocket_transport> ws);
   boost::asio::awaitable<void> on_probe_frame(std::shared_ptr<websocket_transport> ws, bool binary,
