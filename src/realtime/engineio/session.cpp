@@ -2,6 +2,7 @@
 
 #include "core/log.hpp"
 #include "realtime/engineio/handshake.hpp"
+#include "realtime/engineio/heartbeat.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/dispatch.hpp>
@@ -74,7 +75,7 @@ session::session(std::string id, connection_info info, transport initial,
   open.max_payload = options_->max_payload;
   outbox_.push_control(outgoing::control(packet_type::open, handshake_json(open)));
 
-  next_ping_at_ = clock::now() + options_->ping_interval;
+  next_ping_at_ = clock::now() + first_ping_delay(id_, options_->ping_interval);
   update_next_check();
 }
 
