@@ -47,6 +47,8 @@ std::optional<options> parse_options(int argc, char** argv, int& exit_code) {
        "else 0 = open loop at --rate)")
       ("duration", po::value(&o.duration)->default_value(o.duration), "seconds of load (idle: of holding)")
       ("drain", po::value(&o.drain)->default_value(o.drain), "seconds at most to wait for late acks/deliveries")
+      ("settle", po::value(&o.settle)->default_value(o.settle),
+       "seconds between the last client ready and the load (the connect storm's aftermath is not the load's)")
       ("body-bytes", po::value(&o.body_bytes)->default_value(o.body_bytes), "message body size")
       ("client-msg-ids", po::value<std::string>()->default_value("none"),
        "clientMsgId on each message: none, random (v4 UUIDs) or ordered (v7, time-ordered)")
@@ -102,8 +104,8 @@ std::optional<options> parse_options(int argc, char** argv, int& exit_code) {
   }
   if (!vm.count("window")) o.window = o.kind == scenario::fanout ? 4 : o.kind == scenario::durable ? 1 : 0;
   if (o.label.empty()) o.label = o.url;
-  if (o.threads == 0 || o.duration < 0 || o.drain < 0 || o.rate < 0 || o.slow_fraction < 0 || o.slow_fraction >= 1) {
-    core::log::error("bench", "--threads must be > 0; --duration, --drain, --rate >= 0; --slow-fraction in [0, 1)");
+  if (o.threads == 0 || o.duration < 0 || o.drain < 0 || o.settle < 0 || o.rate < 0 || o.slow_fraction < 0 || o.slow_fraction >= 1) {
+    core::log::error("bench", "--threads must be > 0; --duration, --drain, --settle, --rate >= 0; --slow-fraction in [0, 1)");
     exit_code = 2;
     return std::nullopt;
   }

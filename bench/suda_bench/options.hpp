@@ -25,6 +25,9 @@ struct options {
   std::size_t window = 0;         // >0: saturation mode, each sender keeps this many messages unacked
   double duration = 10;           // seconds of sending (idle: of holding the connections)
   double drain = 10;              // seconds at most to wait for the last acks and deliveries
+  // Seconds between the last client ready and the first message: the load measures the servers in a steady
+  // state, not the tail of the connect storm (suda's presence windows, the first commits), for both alike.
+  double settle = 1;
   std::size_t body_bytes = 64;
   // clientMsgId on each message: none (as the reference's clients), random (v4 UUIDs) or ordered (v7 UUIDs,
   // time-ordered, as the web UI sends). It decides where the server's dedupe index grows.

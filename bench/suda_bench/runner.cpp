@@ -262,6 +262,11 @@ std::optional<run_result> run(const options& o) {
     result.connect_seconds = seconds_between(connect_start, now_ns());
     for (auto n : connected) result.connected += n;
     core::log::info("bench", result.connected, " clients ready in ", result.connect_seconds, " s");
+    // Whatever the connects left the server to do (presence windows of 100 ms, the first commits after the
+    // setup) is not the load's to wait for: at 1,000 users in rooms of 10 the first messages of a load started
+    // at once waited up to 50-60 ms behind it on suda (docs/performance.md).
+    if (sends && o.settle > 0)
+      std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<std::int64_t>(o.settle * 1000)));
 
     // 3. The load.
     if (o.kind == scenario::slow) {
